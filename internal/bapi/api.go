@@ -1,0 +1,86 @@
+// Package bapi serves the Backend API on the admin listener: Clerk's paths,
+// field names and error envelope, authenticated with secret keys. Handlers
+// decode, call the domain, and encode; the rules live in the domain packages.
+package bapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/httpx"
+	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/keys"
+)
+
+// KeyVerifier checks a presented secret key.
+type KeyVerifier interface {
+	Verify(ctx context.Context, presented string) (bool, error)
+}
+
+// API is the Backend API.
+type API struct {
+	Users      *identity.Service
+	SecretKeys KeyVerifier
+	Keyring    *keys.Keyring
+}
+
+// Routes mounts every Backend API route on r (which the server mounts at /v1).
+func (a *API) Routes(r chi.Router) {
+	r.Use(a.requireSecretKey)
+	h := httpx.Adapt
+	r.Get("/jwks", h(a.jwks))
+
+	r.Get("/users", h(a.listUsers))
+	r.Post("/users", h(a.createUser))
+	r.Get("/users/count", h(a.countUsers))
+	r.Get("/users/{userID}", h(a.getUser))
+	r.Patch("/users/{userID}", h(a.updateUser))
+	r.Delete("/users/{userID}", h(a.deleteUser))
+	r.Patch("/users/{userID}/metadata", h(a.mergeMetadata))
+	r.Post("/users/{userID}/ban", h(a.userAction(a.Users.Ban)))
+	r.Post("/users/{userID}/unban", h(a.userAction(a.Users.Unban)))
+	r.Post("/users/{userID}/lock", h(a.userAction(a.Users.Lock)))
+	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))
+	r.Post("/users/{userID}/verify_password", h(a.verifyPassword))
+
+	r.Post("/email_addresses", h(a.createIdentification(emailType)))
+	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))
+	r.Patch("/email_addresses/{id}", h(a.updateIdentification(emailType)))
+	r.Delete("/email_addresses/{id}", h(a.deleteIdentification(emailType)))
+	r.Post("/phone_numbers", h(a.createIdentification(phoneType)))
+	r.Get("/phone_numbers/{id}", h(a.getIdentification(phoneType)))
+	r.Patch("/phone_numbers/{id}", h(a.updateIdentification(phoneType)))
+	r.Delete("/phone_numbers/{id}", h(a.deleteIdentification(phoneType)))
+}
+
+// requireSecretKey admits requests bearing an active secret key.
+func (a *API) requireSecretKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			httpx.WriteError(w, r, apperr.Unauthenticated(
+				"The request has no Authorization header. Send \"Authorization: Bearer sk_...\" with a secret key."))
+			return
+		}
+		valid, err := a.SecretKeys.Verify(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			httpx.WriteError(w, r, apperr.Internal(err, "verify secret key"))
+			return
+		}
+		if !valid {
+			httpx.WriteError(w, r, apperr.Unauthenticated(
+				"The secret key is invalid or has been revoked. Check the key and try again."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *API) jwks(w http.ResponseWriter, r *http.Request) error {
+	return httpx.WriteRawJSON(w, http.StatusOK, a.Keyring.JWKS())
+}

@@ -1,0 +1,87 @@
+package httpx
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+)
+
+// DecodeJSON reads a JSON object body into dst strictly: an unknown field,
+// trailing data, a wrong type or a body over the limit set by the BodyLimit
+// middleware is a clear 4xx, never a silently ignored value. An empty body
+// decodes as {}.
+func DecodeJSON(r *http.Request, dst any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return apperr.New(apperr.KindBadRequest, "unsupported_content_type", "Unsupported content type",
+				"Send the request body as application/json.")
+		}
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return apperr.BodyTooLarge(tooBig.Limit)
+		}
+		return apperr.MalformedBody("The request body could not be read.")
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		raw = []byte("{}")
+	}
+	if raw[0] != '{' {
+		return apperr.MalformedBody("The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeErr(err)
+	}
+	if dec.More() {
+		return apperr.MalformedBody("The request body must contain a single JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apperr.MalformedBody("The request body must contain a single JSON object.")
+	}
+	return nil
+}
+
+func decodeErr(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return apperr.MalformedBody("The request body must be a JSON object.")
+		}
+		return apperr.ParamInvalid(field, field+" must be a "+jsonKind(typeErr.Type.Kind().String())+".")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.MalformedBody("The request body is not valid JSON.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return apperr.UnknownParam(name)
+	}
+	return apperr.MalformedBody("The request body is not valid JSON.")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "list"
+	case "map", "struct":
+		return "JSON object"
+	}
+	return "number"
+}

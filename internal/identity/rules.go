@@ -1,0 +1,92 @@
+package identity
+
+import (
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+)
+
+// Username limits, as Clerk's.
+const (
+	UsernameMinLength = 4
+	UsernameMaxLength = 64
+	emailMaxLength    = 254
+)
+
+// NormalizeEmail validates an email address and returns its canonical,
+// lower-cased form; addresses are compared case-insensitively everywhere.
+func NormalizeEmail(param, raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	invalid := apperr.ParamInvalid(param, param+" must be a valid email address.")
+	if s == "" || len(s) > emailMaxLength || !utf8.ValidString(s) {
+		return "", invalid
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Name != "" || addr.Address != s {
+		return "", invalid // display names, comments and angle brackets are not addresses
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || len(local) > 64 || strings.Contains(domain, "@") ||
+		!strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") || strings.HasPrefix(domain, "[") {
+		return "", invalid
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f {
+			return "", invalid
+		}
+	}
+	return strings.ToLower(s), nil
+}
+
+// NormalizePhone accepts a number in E.164 (a '+', the country code, then
+// the subscriber number: 8 to 15 digits in all), tolerating the spaces,
+// dashes, dots and parentheses people type, and returns the bare E.164 form.
+func NormalizePhone(param, raw string) (string, error) {
+	invalid := apperr.ParamInvalid(param, param+" must be a valid phone number in E.164 format, e.g. +15555550100.")
+	s := strings.TrimSpace(raw)
+	if !strings.HasPrefix(s, "+") || len(s) > 32 {
+		return "", invalid
+	}
+	var b strings.Builder
+	b.WriteByte('+')
+	for _, r := range s[1:] {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", invalid
+		}
+	}
+	out := b.String()
+	digits := len(out) - 1
+	if digits < 8 || digits > 15 || out[1] == '0' {
+		return "", invalid
+	}
+	return out, nil
+}
+
+// NormalizeUsername checks Clerk's username rules and returns the lower-cased
+// form. Only ASCII letters, digits, '-' and '_' are allowed, which also rules
+// out look-alike (homograph) characters from other scripts.
+func NormalizeUsername(raw string) (string, error) {
+	s := strings.TrimSpace(raw)
+	n := utf8.RuneCountInString(s)
+	if n < UsernameMinLength || n > UsernameMaxLength {
+		return "", apperr.New(apperr.KindInvalid, "form_username_invalid_length",
+			"Username must be between 4 and 64 characters long.",
+			"Username must be between 4 and 64 characters long.").WithParam("username")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", apperr.New(apperr.KindInvalid, "form_username_invalid_character",
+				"Usernames can only contain letters, numbers, '-' and '_'.",
+				"Usernames can only contain Latin letters (a-z), numbers, '-' and '_'.").WithParam("username")
+		}
+	}
+	return strings.ToLower(s), nil
+}

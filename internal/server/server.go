@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/latchkey/latchkey/internal/bapi"
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/identity/password"
+	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/metrics"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Server is the whole application, wired.
+type Server struct {
+	Config     config.Config
+	Logger     *slog.Logger
+	DB         *store.DB
+	Keyring    *keys.Keyring
+	SecretKeys *keys.SecretKeys
+	Users      *identity.Service
+	Metrics    *metrics.Metrics
+	BAPI       *bapi.API
+}
+
+// Build wires every component over an open database. It bootstraps the
+// signing key; migrations are the caller's concern.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.DB, now func() time.Time) (*Server, error) {
+	encKey, err := keys.EncryptionKey(cfg.Keys.EncryptionKey, cfg.IsDevelopment(), cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	box, err := keys.NewBox(encKey)
+	if err != nil {
+		return nil, err
+	}
+	keyring := keys.NewKeyring(db, box, now)
+	created, err := keyring.Bootstrap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("created the instance signing key", "kid", keyring.Signer().KID)
+	}
+	users := identity.NewService(db, password.NewHasher(cfg.Users.PasswordHashConcurrency), identity.Rules{
+		Identifiers:        cfg.Auth.Identifiers,
+		LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
+		LockoutDuration:    cfg.Users.LockoutDuration,
+	}, now)
+	secretKeys := keys.NewSecretKeys(db, cfg.IsDevelopment(), now)
+	m := metrics.New()
+	m.WatchPool(db.Pool)
+	return &Server{
+		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Metrics: m,
+		BAPI: &bapi.API{Users: users, SecretKeys: secretKeys, Keyring: keyring},
+	}, nil
+}
+
+// Run serves both listeners until ctx is cancelled, then shuts down
+// gracefully: in-flight requests finish within the shutdown timeout.
+func (s *Server) Run(ctx context.Context) error {
+	servers := []*http.Server{
+		s.httpServer(s.Config.Listen.Public, s.PublicHandler()),
+		s.httpServer(s.Config.Listen.Admin, s.AdminHandler()),
+	}
+	listeners := make([]net.Listener, len(servers))
+	for i, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, l := range listeners[:i] {
+				l.Close()
+			}
+			return fmt.Errorf("listen %s: %w", srv.Addr, err)
+		}
+		listeners[i] = ln
+	}
+	s.Logger.Info("listening", "public", listeners[0].Addr().String(), "admin", listeners[1].Addr().String(),
+		"public_url", s.Config.PublicURL, "admin_url", s.Config.AdminURL)
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range servers {
+		g.Go(func() error {
+			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		s.Logger.Info("shutting down", "timeout", s.Config.HTTP.ShutdownTimeout.String())
+		sctx, cancel := context.WithTimeout(context.Background(), s.Config.HTTP.ShutdownTimeout)
+		defer cancel()
+		var errs []error
+		for _, srv := range servers {
+			errs = append(errs, srv.Shutdown(sctx))
+		}
+		return errors.Join(errs...)
+	})
+	return g.Wait()
+}
+
+func (s *Server) httpServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.Config.HTTP.ReadTimeout,
+		WriteTimeout:      s.Config.HTTP.WriteTimeout,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+}
