@@ -177,4 +177,6 @@ type deletedJSON struct {
 	Deleted bool   `json:"deleted"`
 }
 
-func deleted(object, id string) deletedJSON { return deletedJSON{ID: id, Object: object, Deleted: true} }
+func deleted(object, id string) deletedJSON {
+	return deletedJSON{ID: id, Object: object, Deleted: true}
+}

@@ -49,12 +49,12 @@ func TestNormalizeUsername(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 	cases := map[string]string{
-		"abc":                       "form_username_invalid_length",
+		"abc": "form_username_invalid_length",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": "form_username_invalid_length",
-		"jаne":                      "form_username_invalid_character", // Cyrillic а
-		"paypaӏ":                    "form_username_invalid_character", // Cyrillic palochka
-		"john doe":                  "form_username_invalid_character",
-		"admin'--":                  "form_username_invalid_character",
+		"jаne":     "form_username_invalid_character", // Cyrillic а
+		"paypaӏ":   "form_username_invalid_character", // Cyrillic palochka
+		"john doe": "form_username_invalid_character",
+		"admin'--": "form_username_invalid_character",
 	}
 	for in, code := range cases {
 		_, err := NormalizeUsername(in)
