@@ -24,7 +24,7 @@ func (c Config) Validate() error {
 		switch {
 		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
 			bad(field, "must be an absolute http(s) URL, got %q", raw)
-		case u.Scheme == "http" && !isLoopbackHost(u.Hostname()) && c.Env == EnvProduction:
+		case field == "public_url" && u.Scheme == "http" && !isLoopbackHost(u.Hostname()) && c.Env == EnvProduction:
 			bad(field, "must use https in production (http is allowed only for localhost in development), got %q", raw)
 		case u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "":
 			bad(field, "must be a bare origin without path, query or fragment, got %q", raw)
