@@ -85,6 +85,32 @@ func New(t testing.TB) (*store.DB, string) {
 	return db, url
 }
 
+// NewEmpty creates an empty database (no migrations) for tests of the
+// migrator itself, dropped when the test ends. It returns its URL.
+func NewEmpty(t testing.TB) string {
+	t.Helper()
+	base := BaseURL(t)
+	ctx := context.Background()
+	name := "t_" + randomHex(8)
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("testdb: connect %s: %v", redact(base), err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s`, name)); err != nil {
+		t.Fatalf("testdb: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return withDatabase(t, base, name)
+}
+
 func isBusy(err error) bool {
 	pgErr, ok := err.(*pgconn.PgError)
 	return ok && pgErr.Code == "55006" // object_in_use
