@@ -43,7 +43,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func getenvFrom(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+func getenvFrom(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
 
 func TestVersionAndUsage(t *testing.T) {
 	var out bytes.Buffer
