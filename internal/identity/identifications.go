@@ -50,10 +50,16 @@ func (s *Service) AddIdentification(ctx context.Context, in AddIdentificationInp
 	param := paramFor(in.Type)
 	raw := in.EmailAddress
 	enabled := s.rules.Identifiers.EmailAddress.Enabled
+	// One input type serves both endpoints; a field of the other one is unknown here.
 	if in.Type == store.TypePhone {
 		raw, enabled = in.PhoneNumber, s.rules.Identifiers.PhoneNumber.Enabled
+		if in.EmailAddress != "" {
+			return store.Identification{}, apperr.UnknownParam("email_address")
+		}
 	} else if in.ReservedForSecondFactor != nil {
 		return store.Identification{}, apperr.UnknownParam("reserved_for_second_factor")
+	} else if in.PhoneNumber != "" {
+		return store.Identification{}, apperr.UnknownParam("phone_number")
 	}
 	if in.UserID == "" {
 		return store.Identification{}, apperr.ParamMissing("user_id")

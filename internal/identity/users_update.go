@@ -174,7 +174,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 }
 
 // setPrimary makes the identification named by v the user's primary of typ.
-// The id must belong to this user; primaries cannot be cleared with null.
+// The id must belong to this user and, as Clerk documents, be verified
+// (re-sending the current primary is a no-op); primaries cannot be cleared
+// with null.
 func setPrimary(u *store.User, typ, param string, v opt.Value[string], dst **string) error {
 	if !v.Set {
 		return nil
@@ -185,6 +187,10 @@ func setPrimary(u *store.User, typ, param string, v opt.Value[string], dst **str
 	}
 	for _, i := range u.Identifications {
 		if i.ID == v.V && i.Type == typ {
+			if !i.Verified && (*dst == nil || **dst != i.ID) {
+				return apperr.ParamValueInvalid(param, param+" must be the id of a verified "+typ+
+					"; verify it before making it primary.")
+			}
 			id := i.ID
 			*dst = &id
 			return nil

@@ -26,7 +26,8 @@ func (s *Service) CheckPassword(ctx context.Context, userID, plain string) error
 	}
 	if u.PasswordDigest == nil {
 		s.hasher.VerifyDummy(ctx, plain)
-		return apperr.New(apperr.KindInvalid, "no_password_set", "This user has no password.",
+		// Clerk answers 400 here (422 is only for a wrong password).
+		return apperr.New(apperr.KindBadRequest, "no_password_set", "This user has no password.",
 			"The user has no password set, so there is nothing to verify.").WithParam("password")
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, *u.PasswordHasher, *u.PasswordDigest, plain)

@@ -28,7 +28,7 @@ func (s *Server) PublicHandler() http.Handler {
 func (s *Server) AdminHandler() http.Handler {
 	r := chi.NewRouter()
 	s.common(r, "admin")
-	r.Handle("/metrics", s.Metrics.Handler())
+	r.Method(http.MethodGet, "/metrics", s.Metrics.Handler())
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(apiHeaders)
 		s.BAPI.Routes(r)
