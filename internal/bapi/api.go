@@ -7,6 +7,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -30,7 +31,7 @@ type API struct {
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
 func (a *API) Routes(r chi.Router) {
-	r.Use(a.requireSecretKey)
+	r.Use(a.requireSecretKey, storablePath)
 	h := httpx.Adapt
 	r.Get("/jwks", h(a.jwks))
 
@@ -75,6 +76,19 @@ func (a *API) requireSecretKey(next http.Handler) http.Handler {
 		if !valid {
 			httpx.WriteError(w, r, apperr.Unauthenticated(
 				"The secret key is invalid or has been revoked. Check the key and try again."))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// storablePath answers 404 for a path holding a NUL byte or invalid UTF-8
+// once percent-decoded: no id contains one, and Postgres text cannot even
+// hold one, so such an id must not reach a query.
+func storablePath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.IndexByte(p, 0) >= 0 || !utf8.ValidString(p) {
+			httpx.WriteError(w, r, apperr.NotFound())
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -89,7 +89,11 @@ func (a *API) verifyPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
-	f, err := userFilter(r.URL.Query(), true)
+	q, err := httpx.Query(r)
+	if err != nil {
+		return err
+	}
+	f, err := userFilter(q, true)
 	if err != nil {
 		return err
 	}
@@ -105,7 +109,11 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) countUsers(w http.ResponseWriter, r *http.Request) error {
-	f, err := userFilter(r.URL.Query(), false)
+	q, err := httpx.Query(r)
+	if err != nil {
+		return err
+	}
+	f, err := userFilter(q, false)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/apperr"
@@ -50,7 +51,70 @@ func DecodeJSON(r *http.Request, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.MalformedBody("The request body must contain a single JSON object.")
 	}
+	return checkKeys(raw, dst)
+}
+
+// checkKeys holds the top-level keys of a well-formed body to what
+// encoding/json alone does not: a key must spell a field exactly (the decoder
+// matches "PASSWORD" to password) and may appear once (the decoder keeps the
+// last), so a proxy and this server can never read one body two ways.
+func checkKeys(raw []byte, dst any) error {
+	known := fieldNames(reflect.TypeOf(dst))
+	if known == nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // the opening brace
+		return decodeErr(err)
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return decodeErr(err)
+		}
+		key, _ := tok.(string)
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return decodeErr(err)
+		}
+		if !known[key] {
+			return apperr.UnknownParam(key)
+		}
+		if seen[key] {
+			return apperr.MalformedBody(key + " is given more than once.").WithParam(key)
+		}
+		seen[key] = true
+	}
 	return nil
+}
+
+// fieldNames returns the JSON names of a struct's fields, or nil when t is
+// not a struct (or a pointer to one).
+func fieldNames(t reflect.Type) map[string]bool {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := make(map[string]bool)
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case name == "" && f.Anonymous:
+			for n := range fieldNames(f.Type) {
+				names[n] = true
+			}
+		case name == "" && f.IsExported():
+			names[f.Name] = true
+		case name != "":
+			names[name] = true
+		}
+	}
+	return names
 }
 
 func decodeErr(err error) error {

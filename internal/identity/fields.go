@@ -12,8 +12,8 @@ const maxNameLength = 256
 
 func strPtr(s string) *string { return &s }
 
-// cleanName trims a free-text field; empty means unset.
-func cleanName(param string, in *string) (*string, error) {
+// CleanName trims a free-text field; empty means unset.
+func CleanName(param string, in *string) (*string, error) {
 	if in == nil {
 		return nil, nil
 	}

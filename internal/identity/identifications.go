@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"strings"
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/ids"
@@ -63,6 +64,9 @@ func (s *Service) AddIdentification(ctx context.Context, in AddIdentificationInp
 	}
 	if in.UserID == "" {
 		return store.Identification{}, apperr.ParamMissing("user_id")
+	}
+	if strings.IndexByte(in.UserID, 0) >= 0 {
+		return store.Identification{}, apperr.NotFound() // no id has one, and Postgres text cannot hold it
 	}
 	if raw == "" {
 		return store.Identification{}, apperr.ParamMissing(param)

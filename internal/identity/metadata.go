@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	"github.com/latchkey/latchkey/internal/apperr"
 )
@@ -24,6 +25,10 @@ func ValidMetadata(param string, raw json.RawMessage) (json.RawMessage, error) {
 	var obj map[string]any
 	if trimmed[0] != '{' || json.Unmarshal(trimmed, &obj) != nil {
 		return nil, apperr.ParamInvalid(param, param+" must be a JSON object.")
+	}
+	if hasNUL(obj) {
+		// Postgres jsonb cannot store \u0000; refuse it rather than fail the write.
+		return nil, apperr.ParamInvalid(param, param+" must not contain the NUL character (\\u0000).")
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, trimmed); err != nil {
@@ -79,4 +84,25 @@ func deepMerge(base, patch map[string]any) map[string]any {
 		base[k] = pv
 	}
 	return base
+}
+
+// hasNUL reports whether a decoded JSON value has a NUL in any key or string.
+func hasNUL(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.IndexByte(v, 0) >= 0
+	case []any:
+		for _, e := range v {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range v {
+			if strings.IndexByte(k, 0) >= 0 || hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/latchkey/latchkey/internal/store"
 )
 
-// passwordErr maps the password policy's errors to Clerk's codes.
-func passwordErr(err error) error {
+// PasswordPolicyError maps the password policy's errors to Clerk's codes.
+func PasswordPolicyError(err error) error {
 	switch {
 	case errors.Is(err, password.ErrTooShort):
 		return apperr.New(apperr.KindInvalid, "form_password_length_too_short",
@@ -47,7 +47,7 @@ func (s *Service) preparePassword(ctx context.Context, c passwordChange) (digest
 	case c.plain != nil:
 		if err := password.Check(*c.plain); err != nil {
 			if !c.skipChecks || errors.Is(err, password.ErrTooLong) {
-				return "", "", passwordErr(err)
+				return "", "", PasswordPolicyError(err)
 			}
 		}
 		d, err := s.hasher.Hash(ctx, *c.plain)

@@ -83,13 +83,13 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 		u.LegalAcceptedAt = &t
 	}
 	var err error
-	if u.FirstName, err = cleanName("first_name", in.FirstName); err != nil {
+	if u.FirstName, err = CleanName("first_name", in.FirstName); err != nil {
 		return store.User{}, err
 	}
-	if u.LastName, err = cleanName("last_name", in.LastName); err != nil {
+	if u.LastName, err = CleanName("last_name", in.LastName); err != nil {
 		return store.User{}, err
 	}
-	if u.Locale, err = cleanName("locale", in.Locale); err != nil {
+	if u.Locale, err = CleanName("locale", in.Locale); err != nil {
 		return store.User{}, err
 	}
 	if u.ExternalID, err = cleanExternalID(in.ExternalID); err != nil {

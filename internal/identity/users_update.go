@@ -55,15 +55,15 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 	case in.PrimaryWeb3WalletID.Set && !in.PrimaryWeb3WalletID.Null:
 		return store.User{}, unsupported("primary_web3_wallet_id")
 	}
-	firstName, err := cleanName("first_name", in.FirstName.Ptr())
+	firstName, err := CleanName("first_name", in.FirstName.Ptr())
 	if err != nil {
 		return store.User{}, err
 	}
-	lastName, err := cleanName("last_name", in.LastName.Ptr())
+	lastName, err := CleanName("last_name", in.LastName.Ptr())
 	if err != nil {
 		return store.User{}, err
 	}
-	locale, err := cleanName("locale", in.Locale.Ptr())
+	locale, err := CleanName("locale", in.Locale.Ptr())
 	if err != nil {
 		return store.User{}, err
 	}
