@@ -40,11 +40,21 @@ type Config struct {
 	Keys     Keys     `yaml:"keys"`
 	Users    Users    `yaml:"users"`
 	Auth     Auth     `yaml:"auth"`
+	Sessions Sessions `yaml:"sessions"`
+	Branding Branding `yaml:"branding"`
+	Email    Email    `yaml:"email"`
+	// AllowedOrigins are the app origins that may call the frontend API with
+	// credentials and be redirected to after sign-in (besides public_url).
+	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
 // Auth holds the instance's sign-up and sign-in settings.
 type Auth struct {
-	Identifiers Identifiers `yaml:"identifiers"`
+	Identifiers  Identifiers  `yaml:"identifiers"`
+	FirstFactors FirstFactors `yaml:"first_factors"`
+	SignUp       SignUp       `yaml:"sign_up"`
+	EmailLink    EmailLink    `yaml:"email_link"`
+	RateLimits   RateLimits   `yaml:"rate_limits"`
 }
 
 // Identifiers says which identifiers users have and which every user must have.
@@ -121,12 +131,10 @@ func Default() Config {
 			ReadTimeout:     15 * time.Second,
 			WriteTimeout:    30 * time.Second,
 		},
-		Users: Users{LockoutMaxAttempts: 100, LockoutDuration: time.Hour},
-		Auth: Auth{Identifiers: Identifiers{
-			EmailAddress: Identifier{Enabled: true, Required: true},
-			PhoneNumber:  Identifier{Enabled: true},
-			Username:     Identifier{Enabled: true},
-		}},
+		Users:    Users{LockoutMaxAttempts: 100, LockoutDuration: time.Hour},
+		Auth:     defaultAuth(),
+		Sessions: Sessions{MaxLifetime: 7 * 24 * time.Hour, TokenLifetime: time.Minute},
+		Branding: Branding{ApplicationName: "Latchkey", PrimaryColor: "#4f46e5"},
 	}
 }
 

@@ -14,7 +14,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	example := filepath.Join(filepath.Dir(file), "..", "..", "deploy", "latchkey.example.yaml")
 	cfg, err := Load(example, env(map[string]string{
-		"DATABASE_URL":            "postgres://u:p@db/latchkey",
+		"DATABASE_URL": "postgres://u:p@db/latchkey", "LATCHKEY_SMTP_PASSWORD": "x",
 		"LATCHKEY_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
 	}))
 	if err != nil {

@@ -23,6 +23,8 @@ func applyEnv(c *Config, getenv func(string) string) {
 	str("LATCHKEY_LOG_LEVEL", &c.Log.Level)
 	str("LATCHKEY_LOG_FORMAT", &c.Log.Format)
 	str("LATCHKEY_ENCRYPTION_KEY", &c.Keys.EncryptionKey)
+	str("LATCHKEY_SMTP_PASSWORD", &c.Email.SMTP.Password)
+	str("LATCHKEY_SMTP_HOST", &c.Email.SMTP.Host)
 	if v := getenv("LATCHKEY_SHUTDOWN_TIMEOUT"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.HTTP.ShutdownTimeout = d

@@ -84,6 +84,7 @@ func (c Config) Validate() error {
 	if !ids.EmailAddress.Enabled && !ids.PhoneNumber.Enabled && !ids.Username.Enabled {
 		bad("auth.identifiers", "at least one of email_address, phone_number and username must be enabled")
 	}
+	c.validateAuth(bad)
 	return errors.Join(errs...)
 }
 
