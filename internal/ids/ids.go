@@ -19,6 +19,7 @@ const (
 	Identification = "idn" // email addresses and phone numbers
 	SecretKey      = "ak"  // API (secret) key records, not the key itself
 	SigningKey     = "ins" // kid of an instance signing key
+	Email          = "eml" // a message in the email outbox
 )
 
 const (
@@ -61,4 +62,28 @@ func HasPrefix(id, prefix string) bool {
 		}
 	}
 	return true
+}
+
+// Prefixes of the sign-in engine's objects.
+const (
+	Client       = "client"
+	Session      = "sess"
+	SignIn       = "sia"
+	SignUp       = "sua"
+	Verification = "ver"
+)
+
+// Derive returns a stable id for seed: the same seed always gives the same
+// id. It is used for stand-in objects that must look like real ones.
+func Derive(prefix string, seed []byte) string {
+	var b [16]byte
+	copy(b[:], seed)
+	n := new(big.Int).SetBytes(b[:])
+	out := make([]byte, width)
+	mod := new(big.Int)
+	for i := width - 1; i >= 0; i-- {
+		n.DivMod(n, base, mod)
+		out[i] = alphabet[mod.Int64()]
+	}
+	return prefix + "_" + string(out)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/internal/identity/password"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -28,6 +29,7 @@ type Server struct {
 	Keyring    *keys.Keyring
 	SecretKeys *keys.SecretKeys
 	Users      *identity.Service
+	Sessions   *session.Service
 	Metrics    *metrics.Metrics
 	BAPI       *bapi.API
 }
@@ -57,10 +59,17 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		LockoutDuration:    cfg.Users.LockoutDuration,
 	}, now)
 	secretKeys := keys.NewSecretKeys(db, cfg.IsDevelopment(), now)
+	sessions := session.NewService(db, keyring, session.Settings{
+		Issuer:            cfg.PublicURL,
+		MaxLifetime:       cfg.Sessions.MaxLifetime,
+		InactivityTimeout: cfg.Sessions.InactivityTimeout,
+		MultiSession:      cfg.Sessions.MultiSession,
+		TokenTTL:          cfg.Sessions.TokenLifetime,
+	}, now)
 	m := metrics.New()
 	m.WatchPool(db.Pool)
 	return &Server{
-		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Metrics: m,
+		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Metrics: m,
 		BAPI: &bapi.API{Users: users, SecretKeys: secretKeys, Keyring: keyring},
 	}, nil
 }

@@ -1,0 +1,232 @@
+package signin
+
+import (
+	"context"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Sign-in statuses, as Clerk names them.
+const (
+	NeedsIdentifier   = "needs_identifier"
+	NeedsFirstFactor  = "needs_first_factor"
+	NeedsSecondFactor = "needs_second_factor"
+	NeedsNewPassword  = "needs_new_password"
+	Complete          = "complete"
+	Abandoned         = "abandoned"
+)
+
+// CreateSignInInput is the body of POST /v1/client/sign_ins.
+type CreateSignInInput struct {
+	Identifier  string
+	Strategy    string // optional: password, email_code, email_link — start that factor at once
+	Password    string
+	RedirectURL string
+	IP          string
+}
+
+// SignInView is a sign-in with what presenting it needs.
+type SignInView struct {
+	SignIn       store.SignIn
+	Verification *store.Verification // the first-factor verification in progress, if any
+	User         *store.User         // nil until the identifier names a real user
+	Factors      []Factor            // supported first factors
+}
+
+// Factor is one way to complete the first factor.
+type Factor struct {
+	Strategy       string
+	SafeIdentifier string
+	EmailAddressID string
+	Primary        bool
+}
+
+// CreateSignIn starts a sign-in on the client. An identifier that matches
+// nobody yields a sign-in that looks exactly like a real one and can never
+// complete, so responses reveal nothing about who has an account.
+func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSignInInput) (SignInView, error) {
+	if err := s.limit(ctx, "sign_in", in.IP, s.settings.Auth.RateLimits.SignInAttemptsPerMinute); err != nil {
+		return SignInView{}, err
+	}
+	if err := s.checkNoActiveSession(ctx, clientID); err != nil {
+		return SignInView{}, err
+	}
+	now := s.now()
+	si := store.SignIn{ID: ids.New(ids.SignIn), ClientID: clientID, Status: NeedsIdentifier,
+		AbandonAt: now.Add(AttemptTTL), CreatedAt: now, UpdatedAt: now}
+	if in.Identifier != "" {
+		kind, value, err := s.parseIdentifier(in.Identifier)
+		if err != nil {
+			return SignInView{}, err
+		}
+		u, err := s.findUser(ctx, kind, value)
+		if err != nil {
+			return SignInView{}, err
+		}
+		si.Identifier, si.Status = &value, NeedsFirstFactor
+		if u != nil {
+			si.UserID = &u.ID
+			for _, idn := range u.Identifications {
+				if idn.Type == kind && idn.Identifier == value {
+					si.IdentificationID = &idn.ID
+				}
+			}
+		}
+	}
+	err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertSignIn(si); err != nil {
+			return err
+		}
+		c, err := tx.LockClient(clientID)
+		if err != nil {
+			return err
+		}
+		c.SignInID, c.UpdatedAt = &si.ID, now
+		return tx.SaveClient(c)
+	})
+	if err != nil {
+		return SignInView{}, translate(err)
+	}
+	switch in.Strategy {
+	case "":
+	case StrategyPassword:
+		return s.AttemptFirstFactor(ctx, clientID, si.ID, AttemptInput{Strategy: StrategyPassword, Password: in.Password, IP: in.IP})
+	case StrategyEmailCode, StrategyEmailLink:
+		return s.PrepareFirstFactor(ctx, clientID, si.ID, PrepareInput{Strategy: in.Strategy, RedirectURL: in.RedirectURL, IP: in.IP})
+	default:
+		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code or email_link.")
+	}
+	return s.GetSignIn(ctx, clientID, si.ID)
+}
+
+// checkNoActiveSession refuses a second sign-in on a single-session client.
+func (s *Service) checkNoActiveSession(ctx context.Context, clientID string) error {
+	if s.sessions.Settings().MultiSession {
+		return nil
+	}
+	sessions, err := s.store.SessionsByClient(ctx, clientID)
+	if err != nil {
+		return translate(err)
+	}
+	for _, sess := range sessions {
+		if s.sessions.Status(sess) == session.StatusActive {
+			return apperr.New(apperr.KindInvalid, "session_exists", "You're already signed in.",
+				"You're currently in single session mode. You can only be signed into one account at a time.")
+		}
+	}
+	return nil
+}
+
+// GetSignIn loads a sign-in of the client with its presentation data.
+func (s *Service) GetSignIn(ctx context.Context, clientID, id string) (SignInView, error) {
+	si, err := s.store.GetSignIn(ctx, id)
+	if err != nil || si.ClientID != clientID {
+		return SignInView{}, apperr.NotFound()
+	}
+	return s.view(ctx, si)
+}
+
+func (s *Service) view(ctx context.Context, si store.SignIn) (SignInView, error) {
+	v := SignInView{SignIn: si}
+	if si.Status != Complete && !si.AbandonAt.After(s.now()) {
+		v.SignIn.Status = Abandoned
+	}
+	if si.FirstFactorVerificationID != nil {
+		ver, err := s.store.GetVerification(ctx, *si.FirstFactorVerificationID)
+		if err == nil {
+			s.expire(&ver)
+			v.Verification = &ver
+		}
+	}
+	if si.UserID != nil {
+		u, err := s.store.GetUser(ctx, *si.UserID)
+		if err == nil {
+			v.User = &u
+		}
+	}
+	v.Factors = s.factors(si, v.User)
+	return v, nil
+}
+
+// expire marks an unverified verification past its time as expired (for display).
+func (s *Service) expire(v *store.Verification) {
+	if v.Status == "unverified" && !v.ExpireAt.After(s.now()) {
+		v.Status = "expired"
+	}
+}
+
+// factors lists the first factors offered. It depends only on the instance
+// settings and the identifier's kind — never on whether the account exists —
+// with stand-ins derived from the sign-in id when it does not.
+func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
+	if si.Identifier == nil {
+		return nil
+	}
+	ff := s.settings.Auth.FirstFactors
+	var out []Factor
+	if ff.Password {
+		out = append(out, Factor{Strategy: StrategyPassword})
+	}
+	if !ff.EmailCode && !ff.EmailLink {
+		return out
+	}
+	email, emailID := s.factorEmail(si, u)
+	if email == "" {
+		return out
+	}
+	if ff.EmailCode {
+		out = append(out, Factor{Strategy: StrategyEmailCode, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+	}
+	if ff.EmailLink {
+		out = append(out, Factor{Strategy: StrategyEmailLink, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+	}
+	if ff.Password && ff.EmailCode {
+		out = append(out, Factor{Strategy: StrategyResetPasswordEmailCode, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+	}
+	return out
+}
+
+// factorEmail picks the address codes and links go to: the one typed, or
+// for a username the user's primary address, masked. Unknown identifiers get
+// a stand-in address id that is stable for the sign-in.
+func (s *Service) factorEmail(si store.SignIn, u *store.User) (addr, id string) {
+	typed := *si.Identifier
+	isEmail := si.IdentificationID != nil || containsAt(typed)
+	if u != nil {
+		for _, idn := range u.Identifications {
+			if idn.Type != store.TypeEmail {
+				continue
+			}
+			if isEmail && idn.Identifier == typed {
+				return typed, idn.ID
+			}
+			if !isEmail && u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == idn.ID {
+				return maskEmail(idn.Identifier), idn.ID
+			}
+		}
+		if !isEmail {
+			return "", ""
+		}
+	}
+	stand := ids.Derive(ids.Identification, s.secrets.Hash("standin:"+si.ID))
+	if isEmail {
+		return typed, stand
+	}
+	if typed[0] == '+' {
+		return "", "" // phone codes arrive with SMS support
+	}
+	h := s.secrets.Hash("standin-domain:" + typed)
+	return maskEmail(typed[:1] + "@" + string('a'+rune(h[0]%26)) + ".com"), stand
+}
+
+func containsAt(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '@' {
+			return true
+		}
+	}
+	return false
+}
