@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/session"
 )
 
 // KeyVerifier checks a presented secret key.
@@ -25,6 +26,7 @@ type KeyVerifier interface {
 // API is the Backend API.
 type API struct {
 	Users      *identity.Service
+	Sessions   *session.Service
 	SecretKeys KeyVerifier
 	Keyring    *keys.Keyring
 }
@@ -42,11 +44,18 @@ func (a *API) Routes(r chi.Router) {
 	r.Patch("/users/{userID}", h(a.updateUser))
 	r.Delete("/users/{userID}", h(a.deleteUser))
 	r.Patch("/users/{userID}/metadata", h(a.mergeMetadata))
-	r.Post("/users/{userID}/ban", h(a.userAction(a.Users.Ban)))
+	r.Post("/users/{userID}/ban", h(a.userAction(a.ban)))
 	r.Post("/users/{userID}/unban", h(a.userAction(a.Users.Unban)))
 	r.Post("/users/{userID}/lock", h(a.userAction(a.Users.Lock)))
 	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))
 	r.Post("/users/{userID}/verify_password", h(a.verifyPassword))
+
+	r.Get("/sessions", h(a.listSessions))
+	r.Get("/sessions/{id}", h(a.getSession))
+	r.Post("/sessions/{id}/revoke", h(a.revokeSession))
+	r.Post("/sessions/{id}/tokens", h(a.createSessionToken))
+	r.Get("/clients/{id}", h(a.getClient))
+	r.Post("/clients/verify", h(a.verifyClient))
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

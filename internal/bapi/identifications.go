@@ -7,6 +7,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/present"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -28,7 +29,7 @@ func (a *API) createIdentification(typ string) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return httpx.WriteJSON(w, http.StatusOK, identificationOf(idn))
+		return httpx.WriteJSON(w, http.StatusOK, present.IdentificationOf(idn))
 	}
 }
 
@@ -38,7 +39,7 @@ func (a *API) getIdentification(typ string) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return httpx.WriteJSON(w, http.StatusOK, identificationOf(idn))
+		return httpx.WriteJSON(w, http.StatusOK, present.IdentificationOf(idn))
 	}
 }
 
@@ -52,7 +53,7 @@ func (a *API) updateIdentification(typ string) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return httpx.WriteJSON(w, http.StatusOK, identificationOf(idn))
+		return httpx.WriteJSON(w, http.StatusOK, present.IdentificationOf(idn))
 	}
 }
 
@@ -62,6 +63,6 @@ func (a *API) deleteIdentification(typ string) httpx.HandlerFunc {
 		if err := a.Users.DeleteIdentification(r.Context(), typ, id); err != nil {
 			return err
 		}
-		return httpx.WriteJSON(w, http.StatusOK, deleted(typ, id))
+		return httpx.WriteJSON(w, http.StatusOK, present.DeletedOf(typ, id))
 	}
 }

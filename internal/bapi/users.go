@@ -10,6 +10,7 @@ import (
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/present"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -17,7 +18,7 @@ func (a *API) writeUser(w http.ResponseWriter, u store.User, err error) error {
 	if err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, userOf(a.Users, u))
+	return httpx.WriteJSON(w, http.StatusOK, present.UserOf(a.Users, u, true))
 }
 
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -48,7 +49,7 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := a.Users.DeleteUser(r.Context(), id); err != nil {
 		return err
 	}
-	return httpx.WriteJSON(w, http.StatusOK, deleted("user", id))
+	return httpx.WriteJSON(w, http.StatusOK, present.DeletedOf("user", id))
 }
 
 func (a *API) mergeMetadata(w http.ResponseWriter, r *http.Request) error {
@@ -70,6 +71,16 @@ func (a *API) userAction(fn func(context.Context, string) (store.User, error)) h
 		u, err := fn(r.Context(), chi.URLParam(r, "userID"))
 		return a.writeUser(w, u, err)
 	}
+}
+
+// ban bans a user and revokes their sessions: a banned user is signed out
+// everywhere at once, not when their sessions happen to expire.
+func (a *API) ban(ctx context.Context, id string) (store.User, error) {
+	u, err := a.Users.Ban(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	return u, a.Sessions.RevokeAllForUser(ctx, id)
 }
 
 func (a *API) verifyPassword(w http.ResponseWriter, r *http.Request) error {
@@ -101,9 +112,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]userJSON, 0, len(users))
+	out := make([]present.User, 0, len(users))
 	for _, u := range users {
-		out = append(out, userOf(a.Users, u))
+		out = append(out, present.UserOf(a.Users, u, true))
 	}
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/httpx"
+	"github.com/latchkey/latchkey/internal/notify"
 )
 
 // PublicHandler is the router of the public listener: hosted pages, the
@@ -20,6 +21,13 @@ func (s *Server) PublicHandler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		_ = httpx.WriteRawJSON(w, http.StatusOK, s.Keyring.JWKS())
 	})
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(apiHeaders)
+		s.FAPI.Routes(r)
+	})
+	if s.Config.IsDevelopment() {
+		r.Method(http.MethodGet, "/dev/outbox", notify.OutboxHandler(s.Notifier))
+	}
 	return r
 }
 

@@ -13,11 +13,15 @@ import (
 
 	"github.com/latchkey/latchkey/internal/bapi"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/fapi"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/identity/password"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
+	"github.com/latchkey/latchkey/internal/notify"
+	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/signin"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -30,8 +34,11 @@ type Server struct {
 	SecretKeys *keys.SecretKeys
 	Users      *identity.Service
 	Sessions   *session.Service
+	Engine     *signin.Service
+	Notifier   *notify.Notifier
 	Metrics    *metrics.Metrics
 	BAPI       *bapi.API
+	FAPI       *fapi.API
 }
 
 // Build wires every component over an open database. It bootstraps the
@@ -53,7 +60,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	if created {
 		log.Info("created the instance signing key", "kid", keyring.Signer().KID)
 	}
-	users := identity.NewService(db, password.NewHasher(cfg.Users.PasswordHashConcurrency), identity.Rules{
+	hasher := password.NewHasher(cfg.Users.PasswordHashConcurrency) // one pool for every slow hash
+	users := identity.NewService(db, hasher, identity.Rules{
 		Identifiers:        cfg.Auth.Identifiers,
 		LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration:    cfg.Users.LockoutDuration,
@@ -66,11 +74,19 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		MultiSession:      cfg.Sessions.MultiSession,
 		TokenTTL:          cfg.Sessions.TokenLifetime,
 	}, now)
+	notifier := notify.New(db, cfg.Email, notify.Brand{AppName: cfg.Branding.ApplicationName,
+		LogoURL: cfg.Branding.LogoURL, Color: cfg.Branding.PrimaryColor}, cfg.IsDevelopment(), log, now)
+	origins := fapi.NewOrigins(cfg.PublicURL, cfg.AllowedOrigins)
+	engine := signin.New(db, sessions, hasher, notifier, ratelimit.New(db, now), signin.NewSecrets(encKey), signin.Settings{
+		Auth: cfg.Auth, PublicURL: cfg.PublicURL, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
+		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: origins.AllowedRedirect,
+	}, now)
 	m := metrics.New()
 	m.WatchPool(db.Pool)
 	return &Server{
-		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Metrics: m,
-		BAPI: &bapi.API{Users: users, SecretKeys: secretKeys, Keyring: keyring},
+		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
+		BAPI: &bapi.API{Users: users, Sessions: sessions, SecretKeys: secretKeys, Keyring: keyring},
+		FAPI: &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: origins},
 	}, nil
 }
 
@@ -95,6 +111,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.Logger.Info("listening", "public", listeners[0].Addr().String(), "admin", listeners[1].Addr().String(),
 		"public_url", s.Config.PublicURL, "admin_url", s.Config.AdminURL)
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return s.Notifier.Run(gctx) })
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {

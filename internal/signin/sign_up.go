@@ -248,7 +248,7 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	add("email_address", a.Identifiers.EmailAddress.Enabled, a.Identifiers.EmailAddress.Required, su.EmailAddress != nil)
 	add("phone_number", a.Identifiers.PhoneNumber.Enabled, a.Identifiers.PhoneNumber.Required, su.PhoneNumber != nil)
 	add("username", a.Identifiers.Username.Enabled, a.Identifiers.Username.Required, su.Username != nil)
-	add("password", a.FirstFactors.Password, s.passwordRequired(), su.PasswordDigest != nil)
+	add("password", a.FirstFactors.Password, s.PasswordRequired(), su.PasswordDigest != nil)
 	add("first_name", a.SignUp.FirstName != "off", a.SignUp.FirstName == "required", su.FirstName != nil)
 	add("last_name", a.SignUp.LastName != "off", a.SignUp.LastName == "required", su.LastName != nil)
 	if su.EmailAddress == nil && su.PhoneNumber == nil && su.Username == nil && !contains(missing, "email_address") {
@@ -260,7 +260,8 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	return
 }
 
-func (s *Service) passwordRequired() bool {
+// PasswordRequired reports whether sign-ups must set a password.
+func (s *Service) PasswordRequired() bool {
 	if p := s.settings.Auth.SignUp.PasswordRequired; p != nil {
 		return *p
 	}

@@ -75,6 +75,9 @@ func Start(t testing.TB, mutate ...func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("testserver: build: %v", err)
 	}
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	go func() { _ = srv.Notifier.Run(workerCtx) }()
+	t.Cleanup(stopWorker)
 	admin := httptest.NewServer(srv.AdminHandler())
 	public := httptest.NewServer(srv.PublicHandler())
 	t.Cleanup(admin.Close)

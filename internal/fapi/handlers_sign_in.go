@@ -1,0 +1,107 @@
+package fapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/signin"
+)
+
+func (a *API) writeSignIn(w http.ResponseWriter, r *http.Request, v signin.SignInView, err error) error {
+	if err != nil {
+		return err
+	}
+	return a.writeResponse(w, r, a.signInOf(v))
+}
+
+// existingClient is the request's client, or 404 for a sign-in id used
+// without one (nothing to find on a browser with no client).
+func existingClientID(r *http.Request) (string, error) {
+	st := stateOf(r)
+	if st.client == nil {
+		return "", apperr.NotFound()
+	}
+	return st.client.ID, nil
+}
+
+func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	in := signin.CreateSignInInput{Identifier: f.get("identifier"), Strategy: f.get("strategy"),
+		Password: f.get("password"), RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+	f.str("action_complete_redirect_url")
+	if err := f.done(); err != nil {
+		return err
+	}
+	c, err := a.ensureClient(w, r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.CreateSignIn(r.Context(), c.ID, in)
+	return a.writeSignIn(w, r, v, err)
+}
+
+func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.GetSignIn(r.Context(), cid, chi.URLParam(r, "id"))
+	return a.writeSignIn(w, r, v, err)
+}
+
+func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	in := signin.PrepareInput{Strategy: f.get("strategy"), EmailAddressID: f.get("email_address_id"),
+		RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.PrepareFirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in)
+	return a.writeSignIn(w, r, v, err)
+}
+
+func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	in := signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r)}
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.AttemptFirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in)
+	return a.writeSignIn(w, r, v, err)
+}
+
+func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	pw, signOut := f.get("password"), f.bool("sign_out_of_other_sessions")
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.ResetPassword(r.Context(), cid, chi.URLParam(r, "id"), pw, signOut)
+	return a.writeSignIn(w, r, v, err)
+}

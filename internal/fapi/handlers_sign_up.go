@@ -1,0 +1,105 @@
+package fapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/latchkey/latchkey/internal/signin"
+)
+
+func (a *API) writeSignUp(w http.ResponseWriter, r *http.Request, v signin.SignUpView, err error) error {
+	if err != nil {
+		return err
+	}
+	return a.writeResponse(w, r, signUpOf(v))
+}
+
+func signUpInput(f *form, r *http.Request) signin.SignUpInput {
+	in := signin.SignUpInput{EmailAddress: f.str("email_address"), PhoneNumber: f.str("phone_number"),
+		Username: f.str("username"), Password: f.str("password"), FirstName: f.str("first_name"),
+		LastName: f.str("last_name"), LegalAccepted: f.bool("legal_accepted"), Strategy: f.get("strategy"),
+		RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+	if m := f.str("unsafe_metadata"); m != nil {
+		in.UnsafeMetadata = json.RawMessage(*m)
+	}
+	return in
+}
+
+func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	in := signUpInput(f, r)
+	if err := f.done(); err != nil {
+		return err
+	}
+	c, err := a.ensureClient(w, r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.CreateSignUp(r.Context(), c.ID, in)
+	return a.writeSignUp(w, r, v, err)
+}
+
+func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.GetSignUp(r.Context(), cid, chi.URLParam(r, "id"))
+	return a.writeSignUp(w, r, v, err)
+}
+
+func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	in := signUpInput(f, r)
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.UpdateSignUp(r.Context(), cid, chi.URLParam(r, "id"), in)
+	return a.writeSignUp(w, r, v, err)
+}
+
+func (a *API) prepareSignUpVerification(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	strategy, redirect := f.get("strategy"), f.get("redirect_url")
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.PrepareSignUpVerification(r.Context(), cid, chi.URLParam(r, "id"), strategy, redirect, clientIP(r))
+	return a.writeSignUp(w, r, v, err)
+}
+
+func (a *API) attemptSignUpVerification(w http.ResponseWriter, r *http.Request) error {
+	f, err := parseForm(r)
+	if err != nil {
+		return err
+	}
+	strategy, code := f.get("strategy"), f.get("code")
+	if err := f.done(); err != nil {
+		return err
+	}
+	cid, err := existingClientID(r)
+	if err != nil {
+		return err
+	}
+	v, err := a.Engine.AttemptSignUpVerification(r.Context(), cid, chi.URLParam(r, "id"), strategy, code, clientIP(r))
+	return a.writeSignUp(w, r, v, err)
+}
