@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"time"
 
@@ -154,6 +155,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		}
 	}
 	applyEnv(&cfg, getenv)
+	cfg.deriveLocalURLs()
 	if cfg.Log.Format == "" {
 		cfg.Log.Format = "json"
 		if cfg.Env == EnvDevelopment {
@@ -161,6 +163,28 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		}
 	}
 	return cfg, cfg.Validate()
+}
+
+// deriveLocalURLs keeps the default http://localhost URLs in step with the
+// listen ports, so moving a listener (LATCHKEY_ADMIN_ADDR=:9081) does not
+// leave messages and token issuers pointing at the old port. URLs that were
+// configured are left alone.
+func (c *Config) deriveLocalURLs() {
+	def := Default()
+	if c.PublicURL == def.PublicURL {
+		c.PublicURL = localURL(c.Listen.Public, c.PublicURL)
+	}
+	if c.AdminURL == def.AdminURL {
+		c.AdminURL = localURL(c.Listen.Admin, c.AdminURL)
+	}
+}
+
+func localURL(addr, fallback string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "0" {
+		return fallback
+	}
+	return "http://localhost:" + port
 }
 
 // IsDevelopment reports whether development relaxations apply.

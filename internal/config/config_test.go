@@ -73,3 +73,19 @@ func TestProductionRequiresSecrets(t *testing.T) {
 		t.Fatalf("missing secrets not reported: %v", err)
 	}
 }
+
+func TestDefaultURLsFollowTheListenPorts(t *testing.T) {
+	cfg, err := Load("", env(map[string]string{"DATABASE_URL": "postgres://x", "LATCHKEY_ENV": "development",
+		"LATCHKEY_PUBLIC_ADDR": ":18080", "LATCHKEY_ADMIN_ADDR": "127.0.0.1:18081"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublicURL != "http://localhost:18080" || cfg.AdminURL != "http://localhost:18081" {
+		t.Fatalf("urls not derived: %s %s", cfg.PublicURL, cfg.AdminURL)
+	}
+	cfg, _ = Load("", env(map[string]string{"DATABASE_URL": "postgres://x", "LATCHKEY_ENV": "development",
+		"LATCHKEY_PUBLIC_ADDR": ":18080", "LATCHKEY_PUBLIC_URL": "http://auth.localhost:8080"}))
+	if cfg.PublicURL != "http://auth.localhost:8080" {
+		t.Fatalf("a configured url was overridden: %s", cfg.PublicURL)
+	}
+}
