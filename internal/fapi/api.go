@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
 )
@@ -22,7 +23,7 @@ type API struct {
 	Sessions *session.Service
 	Users    *identity.Service
 	Engine   *signin.Service
-	Origins  *Origins
+	Origins  *origins.Set
 }
 
 // Routes mounts the frontend API on r (mounted at /v1 on the public listener).

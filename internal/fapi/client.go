@@ -3,14 +3,11 @@ package fapi
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strings"
 
+	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
-
-// ClientCookie is the name of the long-lived client cookie.
-const ClientCookie = "__client"
 
 type ctxKey int
 
@@ -37,7 +34,7 @@ func (a *API) resolveClient(next http.Handler) http.Handler {
 		token := ""
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			token, st.native = strings.TrimSpace(strings.TrimPrefix(auth, "Bearer ")), true
-		} else if c, err := r.Cookie(ClientCookie); err == nil {
+		} else if c, err := r.Cookie(session.CookieName); err == nil {
 			token = c.Value
 		}
 		if token != "" {
@@ -74,15 +71,8 @@ func (a *API) ensureClient(w http.ResponseWriter, r *http.Request) (store.Client
 	return c, nil
 }
 
-// clientCookie is HttpOnly and SameSite=Lax, and Secure unless the instance
-// runs on plain http://localhost in development.
 func (a *API) clientCookie(token string, maxAge int) *http.Cookie {
-	secure := true
-	if u, err := url.Parse(a.Config.PublicURL); err == nil && u.Scheme == "http" && a.Config.IsDevelopment() {
-		secure = false
-	}
-	return &http.Cookie{Name: ClientCookie, Value: token, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}
+	return session.Cookie(a.Config.PublicURL, a.Config.IsDevelopment(), token, maxAge)
 }
 
 // refreshClient reloads the request's client after a handler changed it.

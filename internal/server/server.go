@@ -19,6 +19,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
 	"github.com/latchkey/latchkey/internal/notify"
+	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
@@ -76,17 +77,17 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}, now)
 	notifier := notify.New(db, cfg.Email, notify.Brand{AppName: cfg.Branding.ApplicationName,
 		LogoURL: cfg.Branding.LogoURL, Color: cfg.Branding.PrimaryColor}, cfg.IsDevelopment(), log, now)
-	origins := fapi.NewOrigins(cfg.PublicURL, cfg.AllowedOrigins)
+	trusted := origins.New(cfg.PublicURL, cfg.AllowedOrigins)
 	engine := signin.New(db, sessions, hasher, notifier, ratelimit.New(db, now), signin.NewSecrets(encKey), signin.Settings{
 		Auth: cfg.Auth, PublicURL: cfg.PublicURL, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
-		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: origins.AllowedRedirect,
+		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: trusted.AllowedRedirect,
 	}, now)
 	m := metrics.New()
 	m.WatchPool(db.Pool)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, SecretKeys: secretKeys, Keyring: keyring},
-		FAPI: &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: origins},
+		FAPI: &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 	}, nil
 }
 

@@ -1,4 +1,7 @@
-package fapi
+// Package origins is the instance's trust list of web origins: who may call
+// the frontend API with credentials and where people may be sent back to
+// after signing in.
+package origins
 
 import (
 	"net/http"
@@ -9,16 +12,16 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 )
 
-// Origins knows which web origins may call the frontend API with credentials
+// Set knows which web origins may call the frontend API with credentials
 // and be redirected to: the instance's own public URL and the configured
 // allowed origins, compared exactly (scheme, host and port).
-type Origins struct {
+type Set struct {
 	allowed map[string]bool
 }
 
-// NewOrigins builds the set from the public URL and the allowed origins.
-func NewOrigins(publicURL string, allowed []string) *Origins {
-	o := &Origins{allowed: map[string]bool{}}
+// New builds the set from the public URL and the allowed origins.
+func New(publicURL string, allowed []string) *Set {
+	o := &Set{allowed: map[string]bool{}}
 	for _, raw := range append([]string{publicURL}, allowed...) {
 		if origin, ok := originOf(raw); ok {
 			o.allowed[origin] = true
@@ -36,14 +39,14 @@ func originOf(raw string) (string, bool) {
 }
 
 // Allowed reports whether origin (scheme://host[:port]) is trusted.
-func (o *Origins) Allowed(origin string) bool {
+func (o *Set) Allowed(origin string) bool {
 	n, ok := originOf(origin)
 	return ok && o.allowed[n] && strings.EqualFold(strings.TrimSuffix(origin, "/"), n)
 }
 
 // AllowedRedirect reports whether a post-sign-in redirect URL points at a
 // trusted origin. Relative URLs are not accepted: the caller resolves them.
-func (o *Origins) AllowedRedirect(raw string) bool {
+func (o *Set) AllowedRedirect(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.Host == "" {
 		return false
@@ -56,7 +59,7 @@ func (o *Origins) AllowedRedirect(raw string) bool {
 // credentials. A state-changing request from an untrusted origin is refused
 // outright: SameSite=Lax does not stop a sibling subdomain, and a
 // form-encoded POST needs no preflight.
-func (o *Origins) CORS(next http.Handler) http.Handler {
+func (o *Set) CORS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
 		h := w.Header()
