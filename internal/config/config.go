@@ -114,6 +114,8 @@ type Users struct {
 	LockoutMaxAttempts int `yaml:"lockout_max_attempts"`
 	// LockoutDuration is how long an automatic lockout lasts.
 	LockoutDuration time.Duration `yaml:"lockout_duration"`
+	// DeleteSelfEnabled lets people delete their own account from the account page.
+	DeleteSelfEnabled bool `yaml:"delete_self_enabled"`
 }
 
 // Default returns the configuration used when a setting is not given.
@@ -156,6 +158,10 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	}
 	applyEnv(&cfg, getenv)
 	cfg.deriveLocalURLs()
+	if cfg.IsDevelopment() && cfg.AllowedOrigins == nil {
+		// The example app and most dev servers run here; production names its origins.
+		cfg.AllowedOrigins = []string{"http://localhost:3000"}
+	}
 	if cfg.Log.Format == "" {
 		cfg.Log.Format = "json"
 		if cfg.Env == EnvDevelopment {

@@ -212,24 +212,9 @@ func (a *API) sessionOf(ctx context.Context, s store.Session) sessionJSON {
 	if u, err := a.Users.GetUser(ctx, s.UserID); err == nil {
 		pu := present.UserOf(a.Users, u, false)
 		out.User = &pu
-		out.PublicUserData = publicUserDataJSON{FirstName: u.FirstName, LastName: u.LastName, Identifier: primaryIdentifier(u)}
+		out.PublicUserData = publicUserDataJSON{FirstName: u.FirstName, LastName: u.LastName, Identifier: present.PrimaryIdentifier(u)}
 	}
 	return out
-}
-
-func primaryIdentifier(u store.User) string {
-	for _, i := range u.Identifications {
-		if u.PrimaryEmailAddressID != nil && i.ID == *u.PrimaryEmailAddressID {
-			return i.Identifier
-		}
-	}
-	if u.Username != nil {
-		return *u.Username
-	}
-	if len(u.Identifications) > 0 {
-		return u.Identifications[0].Identifier
-	}
-	return ""
 }
 
 type clientJSON struct {

@@ -187,3 +187,20 @@ type Deleted struct {
 func DeletedOf(object, id string) Deleted {
 	return Deleted{ID: id, Object: object, Deleted: true}
 }
+
+// PrimaryIdentifier is how a user is shown in lists: the primary email,
+// else the username, else any identifier.
+func PrimaryIdentifier(u store.User) string {
+	for _, i := range u.Identifications {
+		if u.PrimaryEmailAddressID != nil && i.ID == *u.PrimaryEmailAddressID {
+			return i.Identifier
+		}
+	}
+	if u.Username != nil {
+		return *u.Username
+	}
+	if len(u.Identifications) > 0 {
+		return u.Identifications[0].Identifier
+	}
+	return ""
+}

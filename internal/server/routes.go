@@ -25,6 +25,7 @@ func (s *Server) PublicHandler() http.Handler {
 		r.Use(apiHeaders)
 		s.FAPI.Routes(r)
 	})
+	s.Pages.Routes(r)
 	if s.Config.IsDevelopment() {
 		r.Method(http.MethodGet, "/dev/outbox", notify.OutboxHandler(s.Notifier))
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/latchkey/latchkey/internal/metrics"
 	"github.com/latchkey/latchkey/internal/notify"
 	"github.com/latchkey/latchkey/internal/origins"
+	"github.com/latchkey/latchkey/internal/pages"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
@@ -40,6 +41,7 @@ type Server struct {
 	Metrics    *metrics.Metrics
 	BAPI       *bapi.API
 	FAPI       *fapi.API
+	Pages      *pages.Pages
 }
 
 // Build wires every component over an open database. It bootstraps the
@@ -82,12 +84,17 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Auth: cfg.Auth, PublicURL: cfg.PublicURL, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: trusted.AllowedRedirect,
 	}, now)
+	hosted, err := pages.New(cfg, sessions, users, engine, trusted, encKey)
+	if err != nil {
+		return nil, err
+	}
 	m := metrics.New()
 	m.WatchPool(db.Pool)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
-		BAPI: &bapi.API{Users: users, Sessions: sessions, SecretKeys: secretKeys, Keyring: keyring},
-		FAPI: &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
+		BAPI:  &bapi.API{Users: users, Sessions: sessions, SecretKeys: secretKeys, Keyring: keyring},
+		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
+		Pages: hosted,
 	}, nil
 }
 

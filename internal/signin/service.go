@@ -35,6 +35,7 @@ type Store interface {
 	GetSignUp(ctx context.Context, id string) (store.SignUp, error)
 	GetVerification(ctx context.Context, id string) (store.Verification, error)
 	VerificationByLinkHash(ctx context.Context, hash []byte) (store.Verification, error)
+	LatestVerificationFor(ctx context.Context, identID string) (store.Verification, error)
 	UserIDByIdentifier(ctx context.Context, typ, value string) (string, error)
 	GetUser(ctx context.Context, id string) (store.User, error)
 	SessionsByClient(ctx context.Context, clientID string) ([]store.Session, error)

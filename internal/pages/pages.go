@@ -1,0 +1,113 @@
+// Package pages serves the hosted sign-in, sign-up and account pages. They
+// are server-rendered forms that work without JavaScript and run on the same
+// sign-in engine as the frontend API: a page is one more client of it.
+package pages
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/origins"
+	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/signin"
+	"github.com/latchkey/latchkey/web"
+)
+
+// Pages is the hosted pages' handler set.
+type Pages struct {
+	config   config.Config
+	sessions *session.Service
+	users    *identity.Service
+	engine   *signin.Service
+	origins  *origins.Set
+	csrfKey  []byte
+	tmpl     map[string]*template.Template
+}
+
+// New parses the templates and derives the CSRF key from the encryption key.
+func New(cfg config.Config, sessions *session.Service, users *identity.Service, engine *signin.Service,
+	trusted *origins.Set, encryptionKey []byte) (*Pages, error) {
+	m := hmac.New(sha256.New, encryptionKey)
+	m.Write([]byte("latchkey/pages/csrf/v1"))
+	p := &Pages{config: cfg, sessions: sessions, users: users, engine: engine, origins: trusted,
+		csrfKey: m.Sum(nil), tmpl: map[string]*template.Template{}}
+	names, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if name == "templates/layout.html" {
+			continue
+		}
+		t, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("pages: %s: %w", name, err)
+		}
+		p.tmpl[name[len("templates/"):len(name)-len(".html")]] = t
+	}
+	return p, nil
+}
+
+var funcs = template.FuncMap{}
+
+// Routes mounts the pages on the public router.
+func (p *Pages) Routes(r chi.Router) {
+	h := p.adapt
+	r.Group(func(r chi.Router) {
+		r.Use(p.securityHeaders, p.withClient)
+		r.Get("/sign-in", h(p.signInPage))
+		r.Post("/sign-in", h(p.csrf(p.signInSubmit)))
+		r.Get("/sign-in/factor", h(p.factorPage))
+		r.Post("/sign-in/password", h(p.csrf(p.passwordSubmit)))
+		r.Post("/sign-in/code/send", h(p.csrf(p.codeSend)))
+		r.Get("/sign-in/code", h(p.codePage))
+		r.Post("/sign-in/code", h(p.csrf(p.codeSubmit)))
+		r.Post("/sign-in/link/send", h(p.csrf(p.linkSend)))
+		r.Get("/sign-in/link", h(p.linkPage))
+		r.Post("/sign-in/reset/send", h(p.csrf(p.resetSend)))
+		r.Get("/sign-in/reset", h(p.resetPage))
+		r.Post("/sign-in/reset", h(p.csrf(p.resetSubmit)))
+		r.Get("/sign-in/choose", h(p.choosePage))
+		r.Post("/sign-in/choose", h(p.csrf(p.chooseSubmit)))
+		r.Post("/sign-out", h(p.csrf(p.signOut)))
+
+		r.Get("/sign-up", h(p.signUpPage))
+		r.Post("/sign-up", h(p.csrf(p.signUpSubmit)))
+		r.Get("/sign-up/verify", h(p.signUpVerifyPage))
+		r.Post("/sign-up/verify", h(p.csrf(p.signUpVerifySubmit)))
+		r.Post("/sign-up/verify/send", h(p.csrf(p.signUpVerifySend)))
+
+		p.accountRoutes(r)
+	})
+	r.Get("/static/*", staticHandler())
+	r.Get("/theme.css", p.theme)
+	r.Get("/latchkey.js", scriptHandler(p.config.PublicURL))
+}
+
+// securityHeaders go on every page: no framing (clickjacking), no inline
+// script, no referrer leaking sign-in parameters, and no caching of pages
+// that show personal data.
+// form-action lists the trusted origins because browsers apply it to the
+// redirect that follows a sign-in form.
+func (p *Pages) securityHeaders(next http.Handler) http.Handler {
+	csp := "default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
+		"form-action 'self' " + strings.Join(p.origins.List(), " ") + "; frame-ancestors 'none'; base-uri 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,194 @@
+package pages
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/signin"
+)
+
+type signUpField struct {
+	Name, Label, Type, Autocomplete, Value, Error, Hint string
+	Required                                            bool
+}
+
+type signUpData struct{ Fields []signUpField }
+
+// signUpFields are the inputs the instance asks for, in display order.
+func (p *Pages) signUpFields(v *view) []signUpField {
+	a := p.config.Auth
+	var out []signUpField
+	add := func(on bool, f signUpField) {
+		if on {
+			f.Value, f.Error = v.Values[f.Name], v.Errors[f.Name]
+			out = append(out, f)
+		}
+	}
+	add(a.SignUp.FirstName != "off", signUpField{Name: "first_name", Label: "First name", Type: "text", Autocomplete: "given-name", Required: a.SignUp.FirstName == "required"})
+	add(a.SignUp.LastName != "off", signUpField{Name: "last_name", Label: "Last name", Type: "text", Autocomplete: "family-name", Required: a.SignUp.LastName == "required"})
+	add(a.Identifiers.Username.Enabled, signUpField{Name: "username", Label: "Username", Type: "text", Autocomplete: "username",
+		Required: a.Identifiers.Username.Required, Hint: "4–64 letters, numbers, '-' or '_'."})
+	add(a.Identifiers.EmailAddress.Enabled, signUpField{Name: "email_address", Label: "Email address", Type: "email", Autocomplete: "email", Required: a.Identifiers.EmailAddress.Required})
+	add(a.FirstFactors.Password, signUpField{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
+		Required: p.engine.PasswordRequired(), Hint: "At least 8 characters."})
+	for i := range out {
+		if out[i].Name == "password" {
+			out[i].Value = "" // never echo a password back into the page
+		}
+	}
+	return out
+}
+
+func (p *Pages) renderSignUp(w http.ResponseWriter, status int, v *view) error {
+	v.Data = signUpData{Fields: p.signUpFields(v)}
+	return p.render(w, status, "sign_up", v)
+}
+
+func (p *Pages) signUpPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := p.newView(w, r, "Sign up")
+	if err != nil {
+		return err
+	}
+	if done, err := p.alreadySignedIn(w, r, v.RedirectURL); done || err != nil {
+		return err
+	}
+	return p.renderSignUp(w, http.StatusOK, v)
+}
+
+func formPtr(r *http.Request, name string) *string {
+	if _, ok := r.PostForm[name]; !ok {
+		return nil
+	}
+	v := strings.TrimSpace(r.PostFormValue(name))
+	if name == "password" {
+		v = r.PostFormValue(name) // passwords are taken as typed
+	}
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+func (p *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
+	v, err := p.newView(w, r, "Sign up")
+	if err != nil {
+		return err
+	}
+	in := signin.SignUpInput{IP: clientIP(r)}
+	for _, f := range []struct {
+		name string
+		dst  **string
+	}{{"email_address", &in.EmailAddress}, {"username", &in.Username}, {"first_name", &in.FirstName},
+		{"last_name", &in.LastName}, {"password", &in.Password}} {
+		*f.dst = formPtr(r, f.name)
+		v.Values[f.name] = r.PostFormValue(f.name)
+	}
+	for _, f := range p.signUpFields(v) {
+		if f.Required && formPtr(r, f.Name) == nil {
+			v.Errors[f.Name] = f.Label + " is required."
+		}
+	}
+	if len(v.Errors) > 0 {
+		return p.renderSignUp(w, http.StatusUnprocessableEntity, v)
+	}
+	clientID := stateOf(r).client.ID
+	su, err := p.engine.CreateSignUp(r.Context(), clientID, in)
+	if err != nil {
+		if e := apperr.As(err); e != nil && e.Code == "session_exists" {
+			return p.done(w, r, v.RedirectURL)
+		}
+		v.fieldErrors(err, "email_address", "username", "first_name", "last_name", "password")
+		return p.renderSignUp(w, statusFor(err), v)
+	}
+	if su.SignUp.Status == signin.Complete {
+		return p.done(w, r, v.RedirectURL)
+	}
+	if len(su.Unverified) > 0 {
+		if _, err := p.engine.PrepareSignUpVerification(r.Context(), clientID, su.SignUp.ID, signin.StrategyEmailCode, "", clientIP(r)); err != nil {
+			v.fieldErrors(err, "email_address")
+			return p.renderSignUp(w, statusFor(err), v)
+		}
+		return p.to(w, r, "/sign-up/verify", v.RedirectURL)
+	}
+	v.Error = "Please fill in: " + strings.Join(su.Missing, ", ") + "."
+	return p.renderSignUp(w, http.StatusUnprocessableEntity, v)
+}
+
+// currentSignUp loads the browser's sign-up in progress.
+func (p *Pages) currentSignUp(w http.ResponseWriter, r *http.Request, v *view) (signin.SignUpView, bool, error) {
+	st := stateOf(r)
+	if st.client == nil || st.client.SignUpID == nil {
+		return signin.SignUpView{}, false, p.to(w, r, "/sign-up", v.RedirectURL)
+	}
+	su, err := p.engine.GetSignUp(r.Context(), st.client.ID, *st.client.SignUpID)
+	if err != nil {
+		return su, false, p.to(w, r, "/sign-up", v.RedirectURL)
+	}
+	if su.SignUp.Status == signin.Complete {
+		return su, false, p.done(w, r, v.RedirectURL)
+	}
+	if su.SignUp.Status != signin.MissingRequirements || su.SignUp.EmailAddress == nil {
+		return su, false, p.to(w, r, "/sign-up", v.RedirectURL)
+	}
+	return su, true, nil
+}
+
+func (p *Pages) verifyData(su signin.SignUpView) codeData {
+	return codeData{Heading: "Verify your email", To: *su.SignUp.EmailAddress, Action: "/sign-up/verify",
+		Resend: "/sign-up/verify/send", Submit: "Verify and continue"}
+}
+
+func (p *Pages) signUpVerifyPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := p.newView(w, r, "Verify your email")
+	if err != nil {
+		return err
+	}
+	su, ok, err := p.currentSignUp(w, r, v)
+	if !ok || err != nil {
+		return err
+	}
+	v.Data = p.verifyData(su)
+	return p.render(w, http.StatusOK, "code", v)
+}
+
+func (p *Pages) signUpVerifySubmit(w http.ResponseWriter, r *http.Request) error {
+	v, err := p.newView(w, r, "Verify your email")
+	if err != nil {
+		return err
+	}
+	su, ok, err := p.currentSignUp(w, r, v)
+	if !ok || err != nil {
+		return err
+	}
+	res, err := p.engine.AttemptSignUpVerification(r.Context(), su.SignUp.ClientID, su.SignUp.ID,
+		signin.StrategyEmailCode, strings.TrimSpace(r.PostFormValue("code")), clientIP(r))
+	if err != nil {
+		v.fieldErrors(err, "code")
+		v.Data = p.verifyData(su)
+		return p.render(w, statusFor(err), "code", v)
+	}
+	if res.SignUp.Status == signin.Complete {
+		return p.done(w, r, v.RedirectURL)
+	}
+	return p.to(w, r, "/sign-up", v.RedirectURL)
+}
+
+func (p *Pages) signUpVerifySend(w http.ResponseWriter, r *http.Request) error {
+	v, err := p.newView(w, r, "Verify your email")
+	if err != nil {
+		return err
+	}
+	su, ok, err := p.currentSignUp(w, r, v)
+	if !ok || err != nil {
+		return err
+	}
+	if _, err := p.engine.PrepareSignUpVerification(r.Context(), su.SignUp.ClientID, su.SignUp.ID, signin.StrategyEmailCode, "", clientIP(r)); err != nil {
+		v.fieldErrors(err, "code")
+		v.Data = p.verifyData(su)
+		return p.render(w, statusFor(err), "code", v)
+	}
+	v.Notice = "We sent a new code."
+	v.Data = p.verifyData(su)
+	return p.render(w, http.StatusOK, "code", v)
+}
