@@ -34,7 +34,9 @@ type Verifier struct {
 }
 
 // NewVerifier verifies tokens issued by issuer (Latchkey's public URL).
-func NewVerifier(issuer string) *Verifier { return &Verifier{issuer: issuer, keys: map[string]*rsa.PublicKey{}} }
+func NewVerifier(issuer string) *Verifier {
+	return &Verifier{issuer: issuer, keys: map[string]*rsa.PublicKey{}}
+}
 
 // Verify checks signature, issuer and lifetime, and returns the claims.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
