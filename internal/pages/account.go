@@ -115,7 +115,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 				Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == i.ID})
 		}
 	}
-	all, err := p.sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Statuses: []string{session.StatusActive}, Limit: 50})
+	all, err := p.sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Limit: 50}, session.StatusActive)
 	if err != nil {
 		return err
 	}

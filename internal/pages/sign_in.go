@@ -28,7 +28,10 @@ func (p *Pages) identifierLabel() (label, typ string) {
 	if ids.PhoneNumber.Enabled {
 		parts = append(parts, "phone number")
 	}
-	label = strings.Join(parts, " or ")
+	label = parts[0]
+	if len(parts) > 1 {
+		label = strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+	}
 	label = strings.ToUpper(label[:1]) + label[1:]
 	typ = "text"
 	if len(parts) == 1 && ids.EmailAddress.Enabled {
