@@ -52,12 +52,32 @@ run: build ## build, set up PostgreSQL (unless DATABASE_URL is set) and start th
 	echo "starting bin/latchkey serve (LATCHKEY_ENV=$$LATCHKEY_ENV)" >&2; \
 	exec "$(BIN)" serve
 
-# Everything the test suite needs besides Go and PostgreSQL. Currently nothing;
-# this is where browser and front-end set-up goes (e.g. installing chromium for
-# end-to-end tests, `npm ci` in web/). Keep each step idempotent and quick when
-# already done, since every `make test` runs it.
-test-deps:
-	@:
+# Everything the test suite needs besides Go and PostgreSQL; this is where
+# browser and front-end set-up goes (e.g. installing chromium for end-to-end
+# tests, `npm ci` in web/). Keep each step idempotent and quick when already
+# done, since every `make test` runs it.
+#
+# openid-client for the OAuth interop test (internal/oauth/interop_test.go):
+# `npm ci` runs only when package.json or package-lock.json is newer than the
+# installed tree (npm records it in node_modules/.package-lock.json).
+INTEROP := $(REPO)/internal/oauth/interop
+INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
+
+# Debian's chromium for the browser tests (internal/e2e), which fail, never
+# skip, without it: installed only when /usr/bin/chromium is absent.
+test-deps: $(INTEROP_STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing chromium for the browser tests (internal/e2e)" >&2; \
+		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+		$$sudo apt-get update; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
+$(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the openid-client interop test" >&2; exit 1; }
+	@echo "npm ci --prefix internal/oauth/interop" >&2
+	@npm ci --prefix "$(INTEROP)" --no-audit --no-fund --loglevel=error >/dev/null
+	@touch "$@"
 
 test: test-deps ## set everything up and run all tests (race detector on)
 	@$(call test_database_url,1) \

@@ -80,3 +80,42 @@ func secretKey(ctx context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintln(stdout, plain)
 	return nil
 }
+
+// keysCmd serves `latchkey keys rotate`: a new signing key is published at
+// once and signs after keys.Propagation; the old one stays published until
+// the longest-lived token it signed has expired.
+func keysCmd(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "rotate" {
+		return fmt.Errorf("usage: latchkey keys rotate")
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	encKey, err := keys.EncryptionKey(cfg.Keys.EncryptionKey, cfg.IsDevelopment(), cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	box, err := keys.NewBox(encKey)
+	if err != nil {
+		return err
+	}
+	ring := keys.NewKeyring(db, box, time.Now)
+	if _, err := ring.Bootstrap(ctx); err != nil {
+		return err
+	}
+	maxTTL := max(cfg.OAuth.AccessTokenLifetime, cfg.Sessions.TokenLifetime)
+	kid, err := ring.Rotate(ctx, maxTTL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "published %s; it signs new tokens from %s, and the previous key stays in the JWKS until %s\n",
+		kid, time.Now().Add(keys.Propagation).UTC().Format(time.RFC3339),
+		time.Now().Add(keys.Propagation+maxTTL+5*time.Minute).UTC().Format(time.RFC3339))
+	return nil
+}

@@ -28,6 +28,8 @@ Commands:
   serve                    run the server (public and admin listeners)
   migrate up|down|status   manage the database schema
   secret-key create [name] mint a new Backend API secret key
+  keys rotate              publish a new signing key and retire the current one
+  bench -key sk_...        load-test a running server on this machine (bench -h)
   version                  print the version
 
 Configuration: LATCHKEY_CONFIG names a YAML file (see deploy/latchkey.example.yaml);
@@ -47,6 +49,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args[1:], getenv, stdout)
 	case "secret-key":
 		return secretKey(ctx, args[1:], getenv, stdout)
+	case "keys":
+		return keysCmd(ctx, args[1:], getenv, stdout)
+	case "bench":
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "latchkey", version)
 		return nil

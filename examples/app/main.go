@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"html/template"
 	"log"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -39,8 +40,14 @@ func main() {
 		fmt.Fprintf(w, `<p>Signed in as <strong id="user-id">%s</strong> (session %s). <a href="/">Back</a></p>`,
 			template.HTMLEscapeString(claims.Subject), template.HTMLEscapeString(claims.SessionID))
 	})
-	log.Printf("example app on http://%s (Latchkey at %s)", *addr, base)
-	log.Fatal(http.ListenAndServe(*addr, mux))
+	// Listen first and print the bound address, so -addr with port 0 works
+	// (tests start the app that way and read the port from this line).
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("example app on http://%s (Latchkey at %s)", l.Addr(), base)
+	log.Fatal(http.Serve(l, mux))
 }
 
 // bearer takes the token from the Authorization header, else the cookie

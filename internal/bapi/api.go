@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/session"
 )
 
@@ -27,6 +28,7 @@ type KeyVerifier interface {
 type API struct {
 	Users      *identity.Service
 	Sessions   *session.Service
+	OAuth      *oauth.Provider
 	SecretKeys KeyVerifier
 	Keyring    *keys.Keyring
 }
@@ -56,6 +58,8 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/sessions/{id}/tokens", h(a.createSessionToken))
 	r.Get("/clients/{id}", h(a.getClient))
 	r.Post("/clients/verify", h(a.verifyClient))
+
+	a.oauthRoutes(r)
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

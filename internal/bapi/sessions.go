@@ -38,8 +38,8 @@ func (a *API) sessionOf(s store.Session) sessionJSON {
 
 var sessionStatuses = map[string]bool{"active": true, "ended": true, "removed": true, "revoked": true, "expired": true}
 
-// listSessions serves GET /v1/sessions. "active" and "expired" are told apart
-// by the clock, so those two are filtered after reading.
+// listSessions serves GET /v1/sessions. The status filter and paging are
+// the session service's: "active" and "expired" are told apart by the clock.
 func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 	q, err := httpx.Query(r)
 	if err != nil {
@@ -54,29 +54,19 @@ func (a *API) listSessions(w http.ResponseWriter, r *http.Request) error {
 		return apperr.New(apperr.KindInvalid, "form_param_missing", "is missing",
 			"Either user_id or client_id must be given.").WithParam("user_id")
 	}
-	if status != "" {
-		stored := status
-		if status == session.StatusExpired {
-			stored = session.StatusActive
-		}
-		f.Statuses = []string{stored}
-	}
 	if f.Limit, err = intParam(q, "limit", defaultLimit, 1, maxLimit); err != nil {
 		return err
 	}
 	if f.Offset, err = intParam(q, "offset", 0, 0, 1<<31-1); err != nil {
 		return err
 	}
-	list, err := a.Sessions.List(r.Context(), f)
+	list, err := a.Sessions.List(r.Context(), f, status)
 	if err != nil {
 		return err
 	}
-	out := []sessionJSON{}
+	out := make([]sessionJSON, 0, len(list))
 	for _, s := range list {
-		j := a.sessionOf(s)
-		if status == "" || j.Status == status {
-			out = append(out, j)
-		}
+		out = append(out, a.sessionOf(s))
 	}
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -136,9 +126,18 @@ func (a *API) writeClient(w http.ResponseWriter, r *http.Request, c store.Client
 	out := clientJSON{Object: "client", ID: c.ID, SessionIDs: []string{}, Sessions: []sessionJSON{},
 		SignInID: c.SignInID, SignUpID: c.SignUpID, LastActiveSessionID: c.LastActiveSessionID,
 		LastAuthenticationStrategy: c.LastAuthenticationStrategy, UpdatedAt: present.Ms(c.UpdatedAt), CreatedAt: present.Ms(c.CreatedAt)}
+	lastActive := false
 	for _, s := range sessions {
+		j := a.sessionOf(s)
 		out.SessionIDs = append(out.SessionIDs, s.ID)
-		out.Sessions = append(out.Sessions, a.sessionOf(s))
+		out.Sessions = append(out.Sessions, j)
+		lastActive = lastActive || (c.LastActiveSessionID != nil && *c.LastActiveSessionID == s.ID && j.Status == session.StatusActive)
+	}
+	// The stored pointer outlives its session when the session is revoked
+	// with the user (ban), expires or is deleted with the user; like the
+	// frontend API's client, name only a session that is still active.
+	if !lastActive {
+		out.LastActiveSessionID = nil
 	}
 	return httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -428,6 +428,10 @@ func TestBanRevokesSessions(t *testing.T) {
 			t.Fatalf("token for banned user's session %s: %d", p.sid, st)
 		}
 	}
+	var c sbClient
+	if call(t, env, "GET", "/clients/"+b1.clientID(), nil, &c); c.LastActiveSessionID != nil || len(c.Sessions) != 1 || c.Sessions[0].Status != "revoked" {
+		t.Fatalf("banned user's client: %+v", c)
+	}
 	if st := b3.mintStatus(bobs); st != http.StatusOK {
 		t.Fatalf("bob's token: %d", st)
 	}
@@ -449,5 +453,29 @@ func TestBanRevokesSessions(t *testing.T) {
 	b5 := sbNewBrowser(t, env)
 	if st := b5.mintStatus(b5.signIn("alice@example.com")); st != http.StatusOK {
 		t.Fatalf("new session after unban: %d", st)
+	}
+}
+
+func TestDeletedUserSessionsGo(t *testing.T) {
+	env := testserver.Start(t)
+	uid := sbCreateUser(t, env, "a@example.com")
+	b := sbNewBrowser(t, env)
+	sid := b.signIn("a@example.com")
+	if st := call(t, env, "DELETE", "/users/"+uid, nil, nil); st != http.StatusOK {
+		t.Fatalf("delete user: %d", st)
+	}
+	if st := b.mintStatus(sid); st != http.StatusNotFound {
+		t.Fatalf("token after the user was deleted: %d, want 404", st)
+	}
+	var e apiError
+	expectError(t, call(t, env, "GET", "/sessions/"+sid, nil, &e), e, http.StatusNotFound, "resource_not_found")
+	if got := sbList(t, env, "user_id="+uid); len(got) != 0 {
+		t.Fatalf("sessions of a deleted user: %v", got)
+	}
+	// The browser's client survives, without the session.
+	var c sbClient
+	if st := call(t, env, "POST", "/clients/verify", map[string]string{"token": b.cookie()}, &c); st != http.StatusOK ||
+		len(c.SessionIDs) != 0 || c.LastActiveSessionID != nil {
+		t.Fatalf("client after the user was deleted: %d %+v", st, c)
 	}
 }

@@ -44,9 +44,20 @@ type Config struct {
 	Sessions Sessions `yaml:"sessions"`
 	Branding Branding `yaml:"branding"`
 	Email    Email    `yaml:"email"`
+	OAuth    OAuth    `yaml:"oauth"`
 	// AllowedOrigins are the app origins that may call the frontend API with
 	// credentials and be redirected to after sign-in (besides public_url).
 	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// OAuth configures the OAuth 2.0 / OpenID Connect provider.
+type OAuth struct {
+	AccessTokenLifetime  time.Duration `yaml:"access_token_lifetime"`
+	RefreshTokenLifetime time.Duration `yaml:"refresh_token_lifetime"`
+	// RefreshGrace lets a just-spent refresh token be used again this long,
+	// for clients that refresh concurrently; 0 is strict rotation.
+	RefreshGrace        time.Duration `yaml:"refresh_grace"`
+	DynamicRegistration bool          `yaml:"dynamic_registration"`
 }
 
 // Auth holds the instance's sign-up and sign-in settings.
@@ -136,6 +147,7 @@ func Default() Config {
 		},
 		Users:    Users{LockoutMaxAttempts: 100, LockoutDuration: time.Hour},
 		Auth:     defaultAuth(),
+		OAuth:    OAuth{AccessTokenLifetime: 2 * time.Hour, RefreshTokenLifetime: 72 * time.Hour},
 		Sessions: Sessions{MaxLifetime: 7 * 24 * time.Hour, TokenLifetime: time.Minute},
 		Branding: Branding{ApplicationName: "Latchkey", PrimaryColor: "#4f46e5"},
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Validate checks every setting and names the bad field in its error, so an
@@ -85,6 +86,15 @@ func (c Config) Validate() error {
 		bad("auth.identifiers", "at least one of email_address, phone_number and username must be enabled")
 	}
 	c.validateAuth(bad)
+	if o := c.OAuth; o.AccessTokenLifetime < time.Minute || o.AccessTokenLifetime > 24*time.Hour {
+		bad("oauth.access_token_lifetime", "must be between 1m and 24h, got %s", o.AccessTokenLifetime)
+	}
+	if o := c.OAuth; o.RefreshTokenLifetime < time.Hour {
+		bad("oauth.refresh_token_lifetime", "must be at least 1h, got %s", o.RefreshTokenLifetime)
+	}
+	if o := c.OAuth; o.RefreshGrace < 0 || o.RefreshGrace > time.Minute {
+		bad("oauth.refresh_grace", "must be between 0s and 1m, got %s", o.RefreshGrace)
+	}
 	return errors.Join(errs...)
 }
 

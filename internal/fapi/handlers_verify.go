@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/signin"
 )
 
@@ -13,13 +14,21 @@ import (
 // person on to the app (with __clerk_status as Clerk does) or, without a
 // redirect, shows a short page saying what happened.
 func (a *API) verifyEmailLink(w http.ResponseWriter, r *http.Request) error {
-	clientID := ""
+	clientID, msg := "", ""
 	if st := stateOf(r); st.client != nil {
 		clientID = st.client.ID
 	}
 	res, err := a.Engine.VerifyLink(r.Context(), clientID, r.URL.Query().Get("token"))
 	if err != nil {
-		return err
+		// The link was good but its sign-in cannot complete (already signed
+		// in, locked, banned): nothing was changed. A person followed a link
+		// from an email, so they get a page, not a JSON error.
+		e := apperr.As(err)
+		if e == nil || e.Kind == apperr.KindInternal {
+			return err
+		}
+		res = signin.LinkResult{Status: "failed", ErrorCode: e.Code}
+		msg = e.Message
 	}
 	if res.RedirectURL != "" && a.Origins.AllowedRedirect(res.RedirectURL) && res.Status == "verified" {
 		u, _ := url.Parse(res.RedirectURL)
@@ -39,12 +48,13 @@ func (a *API) verifyEmailLink(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusBadRequest
 	}
 	w.WriteHeader(status)
-	return linkPage.Execute(w, linkPageData{App: a.Config.Branding.ApplicationName, Result: res})
+	return linkPage.Execute(w, linkPageData{App: a.Config.Branding.ApplicationName, Result: res, Message: msg})
 }
 
 type linkPageData struct {
-	App    string
-	Result signin.LinkResult
+	App     string
+	Result  signin.LinkResult
+	Message string // why a valid link could not sign the person in
 }
 
 var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
@@ -54,6 +64,8 @@ var linkPage = template.Must(template.New("link").Parse(`<!doctype html>
 </head><body>
 {{if eq .Result.Status "verified"}}<h1>You're verified</h1><p>Return to the tab where you started; it continues by itself.</p>
 {{else if eq .Result.ErrorCode "client_mismatch"}}<h1>Open the link on the same device</h1><p>For your security, this link only works in the browser where you asked for it. Go back to that browser and request a new link.</p>
+{{else if or (eq .Result.ErrorCode "session_exists") (eq .Result.ErrorCode "identifier_already_signed_in")}}<h1>You're already signed in</h1><p>This browser is already signed in to {{.App}}. Sign out there first if you want to use this link.</p>
+{{else if .Message}}<h1>You could not be signed in</h1><p>{{.Message}}</p>
 {{else if eq .Result.Status "expired"}}<h1>This link has expired</h1><p>Request a new link from {{.App}}.</p>
 {{else}}<h1>This link is no longer valid</h1><p>It may have been used already. Request a new link from {{.App}}.</p>{{end}}
 </body></html>`))

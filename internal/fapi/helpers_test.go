@@ -469,3 +469,6 @@ func keysOf(t *testing.T, raw []byte) []string {
 	walk("", v)
 	return out
 }
+
+// configT shortens config mutators in tests.
+type configT = config.Config

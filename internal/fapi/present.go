@@ -93,7 +93,8 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 		FirstFactorVerification: verificationOf(v.Verification), Identifier: si.Identifier,
 		CreatedSessionID: si.CreatedSessionID, AbandonAt: present.Ms(si.AbandonAt)}
 	for _, f := range v.Factors {
-		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON(f))
+		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: f.Strategy,
+			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, Primary: f.Primary})
 	}
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
 		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy}

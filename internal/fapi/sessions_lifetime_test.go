@@ -260,3 +260,74 @@ func TestSessionTokenClaims(t *testing.T) {
 		}
 	}
 }
+
+// Touch (setActive in clerk-js) counts as activity and makes the session the
+// client's active one; it refuses sessions that are no longer active.
+func TestSessionTouch(t *testing.T) {
+	env, b, _, sid := sessStart(t, func(c *config.Config) {
+		c.Sessions.InactivityTimeout = 30 * time.Minute
+		c.Sessions.MultiSession = true
+	})
+	sessCreateUser(t, env, "b@example.com")
+	env.Clock.Advance(time.Second)
+	sid2 := b.signIn("b@example.com") // now the active one
+	touch := func(id string) (int, string) {
+		t.Helper()
+		st, raw := b.do("POST", "/client/sessions/"+id+"/touch", nil, nil)
+		var out struct {
+			Response struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			} `json:"response"`
+			Client struct {
+				LastActiveSessionID *string `json:"last_active_session_id"`
+			} `json:"client"`
+		}
+		_ = json.Unmarshal(raw, &out)
+		if st == http.StatusOK && (out.Response.ID != id || out.Client.LastActiveSessionID == nil) {
+			t.Fatalf("touch %s: %s", id, raw)
+		}
+		if out.Client.LastActiveSessionID != nil {
+			return st, *out.Client.LastActiveSessionID
+		}
+		return st, ""
+	}
+	for i := 0; i < 3; i++ { // touching alone keeps the first session alive for 75 minutes
+		env.Clock.Advance(25 * time.Minute)
+		if st, last := touch(sid); st != http.StatusOK || last != sid {
+			t.Fatalf("touch: %d, last active %q", st, last)
+		}
+		b.mustMint(sid2) // and minting keeps the second
+	}
+	b.mustMint(sid)
+	env.Clock.Advance(31 * time.Minute)
+	if st, _ := touch(sid); st != http.StatusUnauthorized {
+		t.Fatalf("touch of an expired session: %d, want 401", st)
+	}
+	other := sessNewBrowser(t, env)
+	other.signIn("b@example.com")
+	if st, _ := other.do("POST", "/client/sessions/"+sid2+"/touch", nil, nil); st != http.StatusNotFound {
+		t.Fatalf("touch of another client's session: %d, want 404", st)
+	}
+}
+
+// Without a client there is nothing to find, end or mint.
+func TestSessionEndpointsWithoutClient(t *testing.T) {
+	env, _, _, sid := sessStart(t)
+	anon := sessNewBrowser(t, env)
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/client/sessions/" + sid},
+		{"POST", "/client/sessions/" + sid + "/tokens"},
+		{"POST", "/client/sessions/" + sid + "/touch"},
+		{"POST", "/client/sessions/" + sid + "/end"},
+		{"POST", "/client/sessions/" + sid + "/remove"},
+		{"DELETE", "/client/sessions"},
+	} {
+		if st, raw := anon.do(c.method, c.path, nil, nil); st != http.StatusNotFound {
+			t.Fatalf("%s %s without a client: %d %s", c.method, c.path, st, raw)
+		}
+	}
+	if got := sessAdminStatus(t, env, sid); got != "active" {
+		t.Fatalf("status %q after anonymous attempts", got)
+	}
+}

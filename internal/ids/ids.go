@@ -87,3 +87,9 @@ func Derive(prefix string, seed []byte) string {
 	}
 	return prefix + "_" + string(out)
 }
+
+// OAuthApp prefixes the OAuth/OIDC provider's applications; OAuthGrant its grants.
+const (
+	OAuthApp   = "oa"
+	OAuthGrant = "grt"
+)

@@ -140,3 +140,38 @@ func TestSecretKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestRotationPublishesFirstThenSignsThenRetires(t *testing.T) {
+	t.Parallel()
+	db, _ := testdb.New(t)
+	ctx := context.Background()
+	now := time.Now()
+	clock := func() time.Time { return now }
+	ring := keys.NewKeyring(db, newBox(t, 5), clock)
+	if _, err := ring.Bootstrap(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old := ring.Signer().KID
+	newKID, err := ring.Rotate(ctx, 2*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		var set struct{ Keys []map[string]string }
+		_ = json.Unmarshal(ring.JWKS(), &set)
+		return len(set.Keys)
+	}
+	if ring.Signer().KID != old || count() != 2 {
+		t.Fatalf("right after rotation the new key must be published (%d keys) but not yet sign (signer %s)", count(), ring.Signer().KID)
+	}
+	now = now.Add(keys.Propagation + time.Second)
+	_ = ring.Reload(ctx)
+	if ring.Signer().KID != newKID || count() != 2 {
+		t.Fatalf("after propagation the new key signs and the old stays published: signer %s, %d keys", ring.Signer().KID, count())
+	}
+	now = now.Add(2*time.Hour + 6*time.Minute)
+	_ = ring.Reload(ctx)
+	if count() != 1 {
+		t.Fatalf("the old key is still published after every token it signed expired (%d keys)", count())
+	}
+}

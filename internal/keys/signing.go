@@ -21,7 +21,17 @@ import (
 type SigningStore interface {
 	PublishedSigningKeys(ctx context.Context, now time.Time) ([]store.SigningKey, error)
 	EnsureSigningKey(ctx context.Context, k store.SigningKey) (bool, error)
+	RotateSigningKey(ctx context.Context, k store.SigningKey, retireAt, publishedUntil time.Time) error
 }
+
+// Propagation is how long a new key is published before anyone signs with
+// it. Every replica reloads its keys more often than this, so a verifier
+// fetching any replica's JWKS already knows a key when tokens signed with
+// it appear.
+const Propagation = time.Minute
+
+// ReloadInterval is how often replicas re-read the keys.
+const ReloadInterval = 20 * time.Second
 
 // Signer is the key new tokens are signed with.
 type Signer struct {
@@ -69,7 +79,9 @@ func (k *Keyring) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keys: load signing keys: %w", err)
 	}
+	now := k.now()
 	snap := &snapshot{public: map[string]*rsa.PublicKey{}}
+	var fallback Signer
 	var jwks struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
@@ -89,9 +101,20 @@ func (k *Keyring) Reload(ctx context.Context) error {
 		}
 		snap.public[r.KID] = &rsaKey.PublicKey
 		jwks.Keys = append(jwks.Keys, r.PublicJWK)
-		if r.RetiredAt == nil && snap.signer.Key == nil {
-			snap.signer = Signer{KID: r.KID, Key: rsaKey} // newest active key signs
+		// The newest key that has been published for the propagation time
+		// signs; a key whose retirement time has come no longer does.
+		eligible := r.RetiredAt == nil || r.RetiredAt.After(now)
+		if eligible && snap.signer.Key == nil && !r.CreatedAt.After(now.Add(-Propagation)) {
+			snap.signer = Signer{KID: r.KID, Key: rsaKey}
 		}
+		if eligible {
+			fallback = Signer{KID: r.KID, Key: rsaKey} // ends as the oldest eligible key
+		}
+	}
+	if snap.signer.Key == nil {
+		// No key is old enough yet (first start, or right after a rotation
+		// when the previous key was young): the oldest still-valid key signs.
+		snap.signer = fallback
 	}
 	if snap.signer.Key == nil {
 		return errors.New("keys: no active signing key")
@@ -102,6 +125,36 @@ func (k *Keyring) Reload(ctx context.Context) error {
 	}
 	k.cur.Store(snap)
 	return nil
+}
+
+// Rotate publishes a new key now; it starts signing after Propagation, and
+// the current key stays published for maxTokenTTL after that so every token
+// it signed can still be verified.
+func (k *Keyring) Rotate(ctx context.Context, maxTokenTTL time.Duration) (string, error) {
+	rec, err := k.newKey()
+	if err != nil {
+		return "", err
+	}
+	retire := rec.CreatedAt.Add(Propagation)
+	if err := k.store.RotateSigningKey(ctx, rec, retire, retire.Add(maxTokenTTL+5*time.Minute)); err != nil {
+		return "", fmt.Errorf("keys: rotate: %w", err)
+	}
+	return rec.KID, k.Reload(ctx)
+}
+
+// Run reloads the keys periodically until ctx ends, so rotations made by
+// any replica (or the CLI) reach this one.
+func (k *Keyring) Run(ctx context.Context) error {
+	t := time.NewTicker(ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			_ = k.Reload(ctx) // keep the last good snapshot on a transient failure
+		}
+	}
 }
 
 // Signer returns the current signing key.

@@ -10,12 +10,12 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
@@ -28,6 +28,7 @@ type Pages struct {
 	sessions *session.Service
 	users    *identity.Service
 	engine   *signin.Service
+	oauth    *oauth.Provider
 	origins  *origins.Set
 	csrfKey  []byte
 	tmpl     map[string]*template.Template
@@ -35,10 +36,10 @@ type Pages struct {
 
 // New parses the templates and derives the CSRF key from the encryption key.
 func New(cfg config.Config, sessions *session.Service, users *identity.Service, engine *signin.Service,
-	trusted *origins.Set, encryptionKey []byte) (*Pages, error) {
+	provider *oauth.Provider, trusted *origins.Set, encryptionKey []byte) (*Pages, error) {
 	m := hmac.New(sha256.New, encryptionKey)
 	m.Write([]byte("latchkey/pages/csrf/v1"))
-	p := &Pages{config: cfg, sessions: sessions, users: users, engine: engine, origins: trusted,
+	p := &Pages{config: cfg, sessions: sessions, users: users, engine: engine, oauth: provider, origins: trusted,
 		csrfKey: m.Sum(nil), tmpl: map[string]*template.Template{}}
 	names, err := fs.Glob(web.Templates, "templates/*.html")
 	if err != nil {
@@ -87,6 +88,8 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Post("/sign-up/verify/send", h(p.csrf(p.signUpVerifySend)))
 
 		p.accountRoutes(r)
+		r.Get("/oauth/consent", h(p.consentPage))
+		r.Post("/oauth/consent", h(p.csrf(p.consentSubmit)))
 	})
 	r.Get("/static/*", staticHandler())
 	r.Get("/theme.css", p.theme)
@@ -96,11 +99,11 @@ func (p *Pages) Routes(r chi.Router) {
 // securityHeaders go on every page: no framing (clickjacking), no inline
 // script, no referrer leaking sign-in parameters, and no caching of pages
 // that show personal data.
-// form-action lists the trusted origins because browsers apply it to the
-// redirect that follows a sign-in form.
+// There is no form-action directive: browsers apply it to every redirect
+// after a form, and a sign-in legitimately ends on any registered OAuth
+// client's redirect URI. Forms are server-rendered from escaped templates.
 func (p *Pages) securityHeaders(next http.Handler) http.Handler {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
-		"form-action 'self' " + strings.Join(p.origins.List(), " ") + "; frame-ancestors 'none'; base-uri 'none'"
+	csp := "default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

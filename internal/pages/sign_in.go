@@ -66,6 +66,12 @@ func (p *Pages) alreadySignedIn(w http.ResponseWriter, r *http.Request, redirect
 	if r.URL.Query().Get("add") == "1" && p.config.Sessions.MultiSession {
 		return false, nil
 	}
+	if r.URL.Query().Get("reauth") == "1" {
+		// An application asked for a fresh sign-in (prompt=login, max_age).
+		// The form is shown; the current session makes way only when the
+		// CSRF-checked form is submitted, so a link alone signs nobody out.
+		return false, nil
+	}
 	active, err := p.activeSessions(r)
 	if err != nil || len(active) == 0 {
 		return false, err
@@ -84,6 +90,14 @@ func (p *Pages) signInPage(w http.ResponseWriter, r *http.Request) error {
 	if done, err := p.alreadySignedIn(w, r, v.RedirectURL); done || err != nil {
 		return err
 	}
+	// An OAuth client's login_hint arrives as ?identifier=: prefilled only.
+	if hint := strings.TrimSpace(r.URL.Query().Get("identifier")); hint != "" && len(hint) <= 256 {
+		v.Values["identifier"] = hint
+	}
+	if r.URL.Query().Get("reauth") == "1" {
+		v.Values["reauth"] = "1"
+		v.Notice = "Sign in again to continue."
+	}
 	return p.renderSignIn(w, http.StatusOK, v)
 }
 
@@ -100,9 +114,15 @@ func (p *Pages) signInSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	identifier := strings.TrimSpace(r.PostFormValue("identifier"))
 	v.Values["identifier"] = identifier
+	v.Values["reauth"] = r.PostFormValue("reauth")
 	if identifier == "" {
 		v.Errors["identifier"] = "Enter your " + strings.ToLower(p.identifierLabelText()) + "."
 		return p.renderSignIn(w, http.StatusUnprocessableEntity, v)
+	}
+	if r.PostFormValue("reauth") == "1" && !p.config.Sessions.MultiSession {
+		if err := p.sessions.EndAllForClient(r.Context(), stateOf(r).client.ID); err != nil {
+			return err
+		}
 	}
 	_, err = p.engine.CreateSignIn(r.Context(), stateOf(r).client.ID, signin.CreateSignInInput{Identifier: identifier, IP: clientIP(r)})
 	if err != nil {

@@ -26,6 +26,7 @@ func (s *Server) PublicHandler() http.Handler {
 		s.FAPI.Routes(r)
 	})
 	s.Pages.Routes(r)
+	s.OAuth.Routes(r)
 	if s.Config.IsDevelopment() {
 		r.Method(http.MethodGet, "/dev/outbox", notify.OutboxHandler(s.Notifier))
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
 	"github.com/latchkey/latchkey/internal/notify"
+	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/pages"
 	"github.com/latchkey/latchkey/internal/ratelimit"
@@ -42,6 +43,7 @@ type Server struct {
 	BAPI       *bapi.API
 	FAPI       *fapi.API
 	Pages      *pages.Pages
+	OAuth      *oauth.Provider
 }
 
 // Build wires every component over an open database. It bootstraps the
@@ -84,7 +86,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Auth: cfg.Auth, PublicURL: cfg.PublicURL, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: trusted.AllowedRedirect,
 	}, now)
-	hosted, err := pages.New(cfg, sessions, users, engine, trusted, encKey)
+	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
+		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
+		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
+		ConfirmKey: signin.NewSecrets(encKey).Hash("oauth/end_session/v1")}, now)
+	hosted, err := pages.New(cfg, sessions, users, engine, provider, trusted, encKey)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +98,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	m.WatchPool(db.Pool)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
-		BAPI:  &bapi.API{Users: users, Sessions: sessions, SecretKeys: secretKeys, Keyring: keyring},
+		BAPI:  &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
+		OAuth: provider,
 	}, nil
 }
 
@@ -120,6 +127,7 @@ func (s *Server) Run(ctx context.Context) error {
 		"public_url", s.Config.PublicURL, "admin_url", s.Config.AdminURL)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.Notifier.Run(gctx) })
+	g.Go(func() error { return s.Keyring.Run(gctx) })
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/latchkey/latchkey/internal/apperr"
@@ -47,6 +48,7 @@ type Service struct {
 	keyring  *keys.Keyring
 	settings Settings
 	now      func() time.Time
+	header   atomic.Pointer[jwtHeader] // the current signing key's encoded JWT header
 }
 
 // NewService wires the session service.

@@ -33,10 +33,51 @@ func (s *Service) ClientSessions(ctx context.Context, clientID string) ([]store.
 	return out, translate(err)
 }
 
-// List lists sessions for the Backend API.
-func (s *Service) List(ctx context.Context, f store.SessionFilter) ([]store.Session, error) {
-	out, err := s.store.ListSessions(ctx, f)
-	return out, translate(err)
+// List lists sessions, newest first. status, when given, filters by the
+// session's status at now and replaces f.Statuses; f.Limit and f.Offset
+// apply to the filtered list. "active" and "expired" are told apart by the
+// clock, not by the stored status, so for those two the stored-active
+// sessions are read in batches and filtered here: paging the stored rows
+// instead would return short or empty pages while matching sessions remain.
+func (s *Service) List(ctx context.Context, f store.SessionFilter, status string) ([]store.Session, error) {
+	if status != StatusActive && status != StatusExpired {
+		if status != "" {
+			f.Statuses = []string{status}
+		}
+		out, err := s.store.ListSessions(ctx, f)
+		return out, translate(err)
+	}
+	skip, limit := f.Offset, f.Limit
+	if limit <= 0 {
+		return []store.Session{}, nil
+	}
+	batch := max(limit+skip, 100)
+	f.Statuses = []string{StatusActive}
+	f.Limit, f.Offset = batch, 0
+	out := []store.Session{}
+	for {
+		page, err := s.store.ListSessions(ctx, f)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, sess := range page {
+			if s.Status(sess) != status {
+				continue
+			}
+			if skip > 0 {
+				skip--
+				continue
+			}
+			out = append(out, sess)
+			if len(out) == limit {
+				return out, nil
+			}
+		}
+		if len(page) < batch {
+			return out, nil
+		}
+		f.Offset += batch
+	}
 }
 
 // Touch makes an active session the client's active one and records activity.

@@ -38,16 +38,19 @@ func (s *Service) startSession(tx *store.Tx, clientID, userID, strategy string) 
 	if err != nil {
 		return store.Session{}, err
 	}
-	if !s.sessions.Settings().MultiSession {
-		existing, err := tx.ClientSessions(clientID)
-		if err != nil {
-			return store.Session{}, err
+	existing, err := tx.ClientSessions(clientID)
+	if err != nil {
+		return store.Session{}, err
+	}
+	for _, e := range existing {
+		if s.sessions.Status(e) != session.StatusActive {
+			continue
 		}
-		for _, e := range existing {
-			if s.sessions.Status(e) == session.StatusActive {
-				return store.Session{}, apperr.New(apperr.KindInvalid, "session_exists", "You're already signed in.",
-					"You're currently in single session mode. You can only be signed into one account at a time.")
-			}
+		if !s.sessions.Settings().MultiSession {
+			return store.Session{}, errSessionExists()
+		}
+		if e.UserID == userID {
+			return store.Session{}, errAlreadySignedIn(e.ID)
 		}
 	}
 	sess := s.sessions.NewSession(clientID, userID, strategy)
@@ -56,4 +59,17 @@ func (s *Service) startSession(tx *store.Tx, clientID, userID, strategy string) 
 	}
 	c.LastActiveSessionID, c.LastAuthenticationStrategy, c.UpdatedAt = &sess.ID, &strategy, now
 	return sess, tx.SaveClient(c)
+}
+
+func errSessionExists() error {
+	return apperr.New(apperr.KindInvalid, "session_exists", "You're already signed in.",
+		"You're currently in single session mode. You can only be signed into one account at a time.")
+}
+
+// errAlreadySignedIn refuses a second session of one user on one client
+// (multi-session mode); meta.session_id names the existing one, which
+// clerk-js then makes active instead.
+func errAlreadySignedIn(sessionID string) error {
+	return apperr.New(apperr.KindInvalid, "identifier_already_signed_in", "You're already signed in.",
+		"You're already signed in to this account on this device.").WithMeta("session_id", sessionID)
 }

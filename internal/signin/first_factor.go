@@ -101,7 +101,7 @@ func (s *Service) PrepareFirstFactor(ctx context.Context, clientID, id string, i
 	var identID *string
 	if v.User != nil {
 		for _, idn := range v.User.Identifications {
-			if idn.ID == factor.EmailAddressID {
+			if factor.identificationID != "" && idn.ID == factor.identificationID {
 				to, identID = idn.Identifier, &idn.ID
 			}
 		}

@@ -31,8 +31,10 @@ func (s *Service) parseIdentifier(raw string) (kind, value string, err error) {
 	return "", "", apperr.ParamInvalid("identifier", "Enter a valid email address, phone number or username.")
 }
 
-// findUser resolves an identifier to its user, or nil for nobody. Banned
-// users are treated as nobody here; the attempt fails like an unknown one.
+// findUser resolves an identifier to its user, or nil for nobody. A banned
+// user is found like any other and refused only once the first factor is
+// proven (user_banned), so a ban is never revealed to someone who merely
+// typed the identifier.
 func (s *Service) findUser(ctx context.Context, kind, value string) (*store.User, error) {
 	id, err := s.store.UserIDByIdentifier(ctx, kind, value)
 	if errors.Is(err, store.ErrNotFound) {

@@ -48,7 +48,7 @@ func (s *Service) ResetPassword(ctx context.Context, clientID, id, newPassword s
 			return err
 		}
 		if signOutOthers {
-			return tx.EndUserSessions(u.ID, *si.CreatedSessionID, "revoked")
+			return tx.EndUserSessions(u.ID, *si.CreatedSessionID, "revoked", now)
 		}
 		return nil
 	})

@@ -40,15 +40,22 @@ type SignInView struct {
 type Factor struct {
 	Strategy       string
 	SafeIdentifier string
+	// EmailAddressID is the opaque handle of the address the factor uses,
+	// shown as email_address_id and sent back by prepare_first_factor. It is
+	// not the identification's own id: that id embeds its creation time,
+	// which would tell a real account from a stand-in (and date it).
 	EmailAddressID string
 	Primary        bool
+
+	identificationID string // the user's real address; "" for a stand-in
 }
 
 // CreateSignIn starts a sign-in on the client. An identifier that matches
 // nobody yields a sign-in that looks exactly like a real one and can never
 // complete, so responses reveal nothing about who has an account.
 func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSignInInput) (SignInView, error) {
-	if err := s.limit(ctx, "sign_in", in.IP, s.settings.Auth.RateLimits.SignInAttemptsPerMinute); err != nil {
+	// A one-shot password sign-in is counted once, by the attempt itself.
+	if err := s.limit(ctx, "sign_in", oneShotExempt(in), s.settings.Auth.RateLimits.SignInAttemptsPerMinute); err != nil {
 		return SignInView{}, err
 	}
 	if err := s.checkNoActiveSession(ctx, clientID); err != nil {
@@ -68,6 +75,9 @@ func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSi
 		}
 		si.Identifier, si.Status = &value, NeedsFirstFactor
 		if u != nil {
+			if err := s.checkNotSignedIn(ctx, clientID, u.ID); err != nil {
+				return SignInView{}, err
+			}
 			si.UserID = &u.ID
 			for _, idn := range u.Identifications {
 				if idn.Type == kind && idn.Identifier == value {
@@ -113,8 +123,26 @@ func (s *Service) checkNoActiveSession(ctx context.Context, clientID string) err
 	}
 	for _, sess := range sessions {
 		if s.sessions.Status(sess) == session.StatusActive {
-			return apperr.New(apperr.KindInvalid, "session_exists", "You're already signed in.",
-				"You're currently in single session mode. You can only be signed into one account at a time.")
+			return errSessionExists()
+		}
+	}
+	return nil
+}
+
+// checkNotSignedIn refuses, in multi-session mode, a sign-in for a user who
+// already has an active session on the client. Only that client learns
+// anything from it, and it already holds the session.
+func (s *Service) checkNotSignedIn(ctx context.Context, clientID, userID string) error {
+	if !s.sessions.Settings().MultiSession {
+		return nil
+	}
+	sessions, err := s.store.SessionsByClient(ctx, clientID)
+	if err != nil {
+		return translate(err)
+	}
+	for _, sess := range sessions {
+		if sess.UserID == userID && s.sessions.Status(sess) == session.StatusActive {
+			return errAlreadySignedIn(sess.ID)
 		}
 	}
 	return nil
@@ -160,7 +188,7 @@ func (s *Service) expire(v *store.Verification) {
 
 // factors lists the first factors offered. It depends only on the instance
 // settings and the identifier's kind — never on whether the account exists —
-// with stand-ins derived from the sign-in id when it does not.
+// with stand-ins, derived from the identifier, when it does not.
 func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
 	if si.Identifier == nil {
 		return nil
@@ -173,28 +201,32 @@ func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
 	if !ff.EmailCode && !ff.EmailLink {
 		return out
 	}
-	email, emailID := s.factorEmail(si, u)
-	if email == "" {
-		return out
+	email, identID := s.factorEmail(si, u)
+	emailID := ids.Derive(ids.Identification, s.secrets.Hash("factor-address:"+*si.Identifier))
+	add := func(strategy string) {
+		out = append(out, Factor{Strategy: strategy, SafeIdentifier: email, EmailAddressID: emailID, Primary: true,
+			identificationID: identID})
 	}
 	if ff.EmailCode {
-		out = append(out, Factor{Strategy: StrategyEmailCode, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+		add(StrategyEmailCode)
 	}
 	if ff.EmailLink {
-		out = append(out, Factor{Strategy: StrategyEmailLink, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+		add(StrategyEmailLink)
 	}
 	if ff.Password && ff.EmailCode {
-		out = append(out, Factor{Strategy: StrategyResetPasswordEmailCode, SafeIdentifier: email, EmailAddressID: emailID, Primary: true})
+		add(StrategyResetPasswordEmailCode)
 	}
 	return out
 }
 
 // factorEmail picks the address codes and links go to: the one typed, or
-// for a username the user's primary address, masked. Unknown identifiers get
-// a stand-in address id that is stable for the sign-in.
-func (s *Service) factorEmail(si store.SignIn, u *store.User) (addr, id string) {
+// for a username or phone number the user's primary address, masked, with
+// the id of the user's identification. An identifier that matches nobody,
+// or a user without an address, gets a stand-in that looks the same and is
+// stable for the identifier, and identID "": nothing is ever sent to it.
+func (s *Service) factorEmail(si store.SignIn, u *store.User) (addr, identID string) {
 	typed := *si.Identifier
-	isEmail := si.IdentificationID != nil || containsAt(typed)
+	isEmail := containsAt(typed)
 	if u != nil {
 		for _, idn := range u.Identifications {
 			if idn.Type != store.TypeEmail {
@@ -207,19 +239,16 @@ func (s *Service) factorEmail(si store.SignIn, u *store.User) (addr, id string) 
 				return maskEmail(idn.Identifier), idn.ID
 			}
 		}
-		if !isEmail {
-			return "", ""
-		}
 	}
-	stand := ids.Derive(ids.Identification, s.secrets.Hash("standin:"+si.ID))
 	if isEmail {
-		return typed, stand
-	}
-	if typed[0] == '+' {
-		return "", "" // phone codes arrive with SMS support
+		return typed, ""
 	}
 	h := s.secrets.Hash("standin-domain:" + typed)
-	return maskEmail(typed[:1] + "@" + string('a'+rune(h[0]%26)) + ".com"), stand
+	first := typed[:1]
+	if typed[0] == '+' { // a phone number: no letter of it would start an address
+		first = string('a' + rune(h[1]%26))
+	}
+	return maskEmail(first + "@" + string('a'+rune(h[0]%26)) + ".com"), ""
 }
 
 func containsAt(s string) bool {
@@ -229,4 +258,13 @@ func containsAt(s string) bool {
 		}
 	}
 	return false
+}
+
+// oneShotExempt is the IP to count a sign-in creation against: none when the
+// same request goes on to a password attempt, which counts it.
+func oneShotExempt(in CreateSignInInput) string {
+	if in.Strategy == StrategyPassword {
+		return ""
+	}
+	return in.IP
 }

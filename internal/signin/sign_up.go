@@ -294,6 +294,9 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 		}
 	}
 	v.Required, v.Optional, v.Missing, v.Unverified = s.requirements(su)
+	if su.Status == Complete {
+		v.Missing, v.Unverified = nil, nil // the user exists; nothing is owed any more
+	}
 	return v, nil
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -47,9 +48,9 @@ func (t *Tx) ClientSessions(clientID string) ([]Session, error) {
 }
 
 // EndUserSessions revokes or ends every active session of a user except keep.
-func (t *Tx) EndUserSessions(userID, keep, status string) error {
-	_, err := t.tx.Exec(t.ctx, `UPDATE sessions SET status = $3, ended_at = now(), updated_at = now()
-		WHERE user_id = $1 AND id <> $2 AND status = 'active'`, userID, keep, status)
+func (t *Tx) EndUserSessions(userID, keep, status string, at time.Time) error {
+	_, err := t.tx.Exec(t.ctx, `UPDATE sessions SET status = $3, ended_at = $4, updated_at = $4
+		WHERE user_id = $1 AND id <> $2 AND status = 'active'`, userID, keep, status, at)
 	return err
 }
 

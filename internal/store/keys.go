@@ -116,3 +116,18 @@ func (db *DB) ActiveSecretKeyByHash(ctx context.Context, hash []byte) (SecretKey
 	k, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[SecretKey])
 	return k, mapErr(err)
 }
+
+// RotateSigningKey adds k and schedules every active key to retire when k
+// starts signing, staying published until tokens it signed have expired.
+func (db *DB) RotateSigningKey(ctx context.Context, k SigningKey, retireAt, publishedUntil time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('latchkey.signing_keys'))`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE signing_keys SET retired_at = $1, published_until = $2 WHERE retired_at IS NULL`,
+			retireAt, publishedUntil); err != nil {
+			return err
+		}
+		return insertSigningKey(ctx, tx, k)
+	})
+}

@@ -6,8 +6,10 @@ package testserver
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"os"
 	"sync"
@@ -47,12 +49,36 @@ type Env struct {
 	DBURL     string
 	Clock     *Clock
 	AdminURL  string // base of the admin listener, e.g. http://127.0.0.1:PORT
-	PublicURL string
+	PublicURL string // base of the public listener (http://localhost:PORT with StartListening)
 	SecretKey string
 }
 
 // Start runs Latchkey for the test; mutate lets a test change the config.
+// Both listeners are httptest servers on 127.0.0.1 and the configured public
+// URL is left alone, which suits tests that talk HTTP directly.
 func Start(t testing.TB, mutate ...func(*config.Config)) *Env {
+	t.Helper()
+	return start(t, nil, mutate)
+}
+
+// StartListening runs Latchkey for browser tests: the public listener is
+// bound first on a free loopback port, and PublicURL is set to
+// http://localhost:PORT before mutate runs and the server is built, so the
+// token issuer, cookies, links in emails and page redirects all name the
+// address a browser actually uses.
+func StartListening(t testing.TB, mutate ...func(*config.Config)) *Env {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testserver: listen: %v", err)
+	}
+	t.Cleanup(func() { _ = l.Close() }) // also when start fails before serving on it
+	return start(t, l, mutate)
+}
+
+// start builds and serves the application. With public set, the public
+// handler is served on it and PublicURL names it as localhost.
+func start(t testing.TB, public net.Listener, mutate []func(*config.Config)) *Env {
 	t.Helper()
 	db, url := testdb.New(t)
 	cfg := config.Default()
@@ -61,6 +87,9 @@ func Start(t testing.TB, mutate ...func(*config.Config)) *Env {
 	cfg.DataDir = t.TempDir()
 	cfg.Keys.EncryptionKey = base64.StdEncoding.EncodeToString(make32())
 	cfg.Users.PasswordHashConcurrency = 2
+	if public != nil {
+		cfg.PublicURL = fmt.Sprintf("http://localhost:%d", public.Addr().(*net.TCPAddr).Port)
+	}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -79,14 +108,23 @@ func Start(t testing.TB, mutate ...func(*config.Config)) *Env {
 	go func() { _ = srv.Notifier.Run(workerCtx) }()
 	t.Cleanup(stopWorker)
 	admin := httptest.NewServer(srv.AdminHandler())
-	public := httptest.NewServer(srv.PublicHandler())
 	t.Cleanup(admin.Close)
-	t.Cleanup(public.Close)
+	publicServer := httptest.NewUnstartedServer(srv.PublicHandler())
+	if public != nil {
+		publicServer.Listener.Close()
+		publicServer.Listener = public
+	}
+	publicServer.Start()
+	t.Cleanup(publicServer.Close)
+	publicURL := publicServer.URL
+	if public != nil {
+		publicURL = cfg.PublicURL
+	}
 	key, err := srv.SecretKeys.Create(ctx, "test")
 	if err != nil {
 		t.Fatalf("testserver: secret key: %v", err)
 	}
-	return &Env{Server: srv, DB: db, DBURL: url, Clock: clock, AdminURL: admin.URL, PublicURL: public.URL, SecretKey: key}
+	return &Env{Server: srv, DB: db, DBURL: url, Clock: clock, AdminURL: admin.URL, PublicURL: publicURL, SecretKey: key}
 }
 
 func make32() []byte {

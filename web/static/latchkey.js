@@ -5,11 +5,13 @@
  *   await Latchkey.load();  Latchkey.user  →  the signed-in user or null
  *
  * A __session cookie on the app's own domain always holds a fresh session
- * JWT (60 s), so the app's server can read it on page loads. */
+ * JWT, so the app's server can read it on page loads. The token lives as
+ * long as the instance's sessions.token_lifetime (30 s to 1 h, 60 s by
+ * default); the cookie and the refresh follow the token's own claims. */
 (function (global) {
   "use strict";
   var base = "__LATCHKEY_PUBLIC_URL__";
-  var REFRESH_MS = 50000; // before the 60 s token expires
+  var RETRY_S = 5; // after a refresh that failed (network, server)
   var state = { client: null, session: null, user: null, timer: null };
 
   function api(method, path, form) {
@@ -32,9 +34,31 @@
     });
   }
 
-  function setSessionCookie(jwt) {
+  // lifetime is how long the token is valid, in seconds, from its claims
+  // (exp - iat: the server's clock, so a skewed browser clock does not
+  // matter).
+  function lifetime(jwt) {
+    try {
+      var seg = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      var claims = JSON.parse(atob(seg));
+      var s = claims.exp - claims.iat;
+      if (s > 0) return s;
+    } catch (e) { /* fall through */ }
+    return 60;
+  }
+
+  function setSessionCookie(jwt, maxAge) {
     var secure = location.protocol === "https:" ? "; Secure" : "";
-    document.cookie = "__session=" + jwt + "; Path=/; Max-Age=60; SameSite=Lax" + secure;
+    document.cookie = "__session=" + jwt + "; Path=/; Max-Age=" + maxAge + "; SameSite=Lax" + secure;
+  }
+
+  // scheduleRefresh gets a new token before the current one expires: 10 s
+  // ahead, or half-way for short lifetimes.
+  function scheduleRefresh(seconds) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(function () {
+      getToken().catch(function () { scheduleRefresh(RETRY_S); });
+    }, seconds * 1000);
   }
 
   function clearSessionCookie() {
@@ -52,7 +76,7 @@
   function signedOut() {
     state.session = null;
     state.user = null;
-    clearInterval(state.timer);
+    clearTimeout(state.timer);
     clearSessionCookie();
   }
 
@@ -61,7 +85,10 @@
   function getToken() {
     if (!state.session) return Promise.resolve(null);
     return api("POST", "/client/sessions/" + state.session.id + "/tokens").then(function (data) {
-      setSessionCookie(data.jwt);
+      if (!state.session) return null; // signed out while the request was in flight
+      var ttl = lifetime(data.jwt);
+      setSessionCookie(data.jwt, ttl);
+      scheduleRefresh(Math.max(ttl - 10, ttl / 2));
       return data.jwt;
     }, function (err) {
       if (err.status === 401 || err.status === 404) { signedOut(); return null; }
@@ -75,11 +102,7 @@
       state.session = activeSession(state.client);
       state.user = state.session ? state.session.user : null;
       if (!state.session) { signedOut(); return Latchkey; }
-      return getToken().then(function () {
-        clearInterval(state.timer);
-        state.timer = setInterval(getToken, REFRESH_MS);
-        return Latchkey;
-      });
+      return getToken().then(function () { return Latchkey; });
     });
   }
 
@@ -99,7 +122,7 @@
 
   // A tab coming back to the foreground may hold an expired cookie.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && state.session) getToken();
+    if (document.visibilityState === "visible" && state.session) getToken().catch(function () {});
   });
 
   var Latchkey = {

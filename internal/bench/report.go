@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// report is the printed outcome of a run.
+type report struct {
+	opts     Options
+	signRuns []signing // measured before and after the scenarios
+	pgNote   string
+	results  []result
+}
+
+// signBound is the best signing rate measured: the machine's capacity.
+func (rep report) signBound() signing {
+	var best signing
+	for _, s := range rep.signRuns {
+		if s.perSecond > best.perSecond {
+			best = s
+		}
+	}
+	return best
+}
+
+// dbCounts are a scenario's statement counts per request.
+type dbCounts struct {
+	calls, writes, inserts, updates, deletes float64
+}
+
+func (r result) perRequest() (dbCounts, bool) {
+	n := float64(r.ok + r.failed)
+	if r.statements == nil || n == 0 {
+		return dbCounts{}, false
+	}
+	var c dbCounts
+	for _, s := range r.statements {
+		calls := float64(s.calls)
+		c.calls += calls
+		if s.kind.writes() {
+			c.writes += calls
+		}
+		if s.kind&kindInsert != 0 {
+			c.inserts += calls
+		}
+		if s.kind&kindUpdate != 0 {
+			c.updates += calls
+		}
+		if s.kind&kindDelete != 0 {
+			c.deletes += calls
+		}
+	}
+	return dbCounts{c.calls / n, c.writes / n, c.inserts / n, c.updates / n, c.deletes / n}, true
+}
+
+func (rep report) write(out io.Writer) {
+	o := rep.opts
+	fmt.Fprintf(out, "\nlatchkey bench: %s (admin %s), %d clients, %s per scenario (at most %d requests)\n",
+		o.PublicURL, o.AdminURL, o.Concurrency, o.Duration, o.MaxRequests)
+	sign := rep.signBound()
+	runs := make([]string, len(rep.signRuns))
+	for i, s := range rep.signRuns {
+		runs[i] = fmt.Sprintf("%.0f", s.perSecond)
+	}
+	fmt.Fprintf(out, "bare RS256 signing, 2048-bit key, in process on %d cores: %.0f signatures/s (%.0f µs each per core; runs before/after: %s)\n\n",
+		sign.cores, sign.perSecond, float64(sign.cores)*1e6/sign.perSecond, strings.Join(runs, ", "))
+
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tsigns/req\tof sign bound\tPG calls/req\twrites/req\tins/upd/del per req\t")
+	for _, r := range rep.results {
+		bound := "-"
+		if r.scenario.signs > 0 && sign.perSecond > 0 {
+			bound = fmt.Sprintf("%.0f%%", 100*r.rps()*float64(r.scenario.signs)/sign.perSecond)
+		}
+		calls, writes, iud := "n/a", "n/a", "n/a"
+		if c, ok := r.perRequest(); ok {
+			calls, writes = fmt.Sprintf("%.2f", c.calls), fmt.Sprintf("%.2f", c.writes)
+			iud = fmt.Sprintf("%.2f/%.2f/%.2f", c.inserts, c.updates, c.deletes)
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", r.scenario.name, r.rps(), ms(r.p50), ms(r.p99),
+			r.failed, r.scenario.signs, bound, calls, writes, iud)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\n\"of sign bound\" is req/s x signatures per request / the bare signing rate: the share of the")
+	fmt.Fprintln(out, "machine's signing capacity the endpoint reaches (the load generator shares the machine).")
+	if rep.pgNote != "" {
+		fmt.Fprintln(out, "PostgreSQL:", rep.pgNote)
+	} else {
+		fmt.Fprintln(out, "PG calls/req counts every statement pg_stat_statements saw in the server's database")
+		fmt.Fprintln(out, "(BEGIN/COMMIT included; background work such as the mail poller is a few calls per second).")
+	}
+	for _, r := range rep.results {
+		if r.failed > 0 {
+			fmt.Fprintf(out, "%s: %d errors, most often: %s\n", r.scenario.name, r.failed, r.firstError)
+		}
+	}
+	if !o.Verbose {
+		return
+	}
+	for _, r := range rep.results {
+		n := float64(r.ok + r.failed)
+		fmt.Fprintf(out, "\n%s — %s: %d requests in %s\n", r.scenario.name, r.scenario.what, r.ok+r.failed, r.elapsed.Round(time.Millisecond))
+		if r.statements == nil || n == 0 {
+			continue
+		}
+		for _, s := range r.statements {
+			fmt.Fprintf(out, "  %8.3f/req  %-14s %s\n", float64(s.calls)/n, s.kind, oneLine(s.query, 150))
+		}
+	}
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}
+
+// oneLine collapses whitespace and cuts to n runes.
+func oneLine(q string, n int) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if r := []rune(q); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return q
+}

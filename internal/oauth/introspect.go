@@ -1,0 +1,56 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/latchkey/latchkey/internal/store"
+)
+
+// Introspect serves POST /oauth/token_info (RFC 7662). The caller must be an
+// authenticated client, and sees only its own tokens: anything invalid,
+// expired, revoked or foreign is {"active": false} and nothing more.
+func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
+	form, e := parseTokenForm(r)
+	if e != nil {
+		writeError(w, r, e)
+		return
+	}
+	app, e := p.authenticateClient(r.Context(), r, form)
+	if e != nil {
+		writeError(w, r, e)
+		return
+	}
+	if app.Public {
+		writeError(w, r, errInvalidClient("Introspection needs client credentials."))
+		return
+	}
+	inactive := map[string]bool{"active": false}
+	token := form.Get("token")
+	if token == "" {
+		writeError(w, r, errInvalidRequest("token is required."))
+		return
+	}
+	if claims, err := p.verifyAccessToken(r.Context(), token); err == nil {
+		if claims.ClientID != app.ClientID {
+			writeJSON(w, http.StatusOK, inactive)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"active": true, "client_id": claims.ClientID,
+			"iat": claims.IssuedAt.Unix(), "exp": claims.ExpiresAt.Unix(), "scope": claims.Scope,
+			"sub": claims.Subject, "token_type": "access_token", "iss": p.settings.Issuer, "jti": claims.ID})
+		return
+	}
+	rt, err := p.store.RefreshTokenByHash(r.Context(), hashToken(token))
+	if err != nil || errors.Is(err, store.ErrNotFound) || rt.ApplicationID != app.ID || rt.GrantRevoked ||
+		rt.UsedAt != nil || !rt.ExpiresAt.After(p.now()) {
+		writeJSON(w, http.StatusOK, inactive)
+		return
+	}
+	sub := app.ClientID
+	if rt.UserID != nil {
+		sub = *rt.UserID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"active": true, "client_id": app.ClientID, "iat": rt.CreatedAt.Unix(),
+		"exp": rt.ExpiresAt.Unix(), "scope": rt.Scopes, "sub": sub, "token_type": "refresh_token", "iss": p.settings.Issuer})
+}

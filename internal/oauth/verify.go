@@ -1,0 +1,46 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+var errTokenInvalid = errors.New("token invalid")
+
+// verifyAccessToken checks one of our JWT access tokens: RS256 only (so
+// alg=none and HS256 tricks fail), signed by a published key, our issuer,
+// typ at+jwt, unexpired, and not revoked by jti or grant nor orphaned by a
+// deleted application, grant or user — the one indexed read of userinfo and
+// introspection.
+func (p *Provider) verifyAccessToken(ctx context.Context, raw string) (*accessClaims, error) {
+	if raw == "" || len(raw) > 8192 {
+		return nil, errTokenInvalid
+	}
+	claims := &accessClaims{}
+	tok, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != "at+jwt" {
+			return nil, errTokenInvalid
+		}
+		kid, _ := t.Header["kid"].(string)
+		key, ok := p.keyring.PublicKey(kid)
+		if !ok {
+			return nil, errTokenInvalid
+		}
+		return key, nil
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(p.settings.Issuer), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(p.now), jwt.WithLeeway(5*time.Second))
+	if err != nil || !tok.Valid || claims.ID == "" {
+		return nil, errTokenInvalid
+	}
+	revoked, err := p.store.TokenRevoked(ctx, claims.ID, claims.GrantID, claims.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if revoked {
+		return nil, errTokenInvalid
+	}
+	return claims, nil
+}

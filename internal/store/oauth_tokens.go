@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// OAuthCode is a stored authorization code (by hash).
+type OAuthCode struct {
+	CodeHash      []byte     `db:"code_hash"`
+	ApplicationID string     `db:"application_id"`
+	UserID        string     `db:"user_id"`
+	SessionID     *string    `db:"session_id"`
+	RedirectURI   string     `db:"redirect_uri"`
+	Scopes        string     `db:"scopes"`
+	Nonce         *string    `db:"nonce"`
+	CodeChallenge *string    `db:"code_challenge"`
+	AuthTime      time.Time  `db:"auth_time"`
+	ExpiresAt     time.Time  `db:"expires_at"`
+	UsedAt        *time.Time `db:"used_at"`
+	GrantID       *string    `db:"grant_id"`
+}
+
+const codeColumns = `code_hash, application_id, user_id, session_id, redirect_uri, scopes, nonce, code_challenge,
+	auth_time, expires_at, used_at, grant_id`
+
+// InsertOAuthCode stores a new code: the one write of /oauth/authorize.
+func (db *DB) InsertOAuthCode(ctx context.Context, c OAuthCode) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO oauth_codes (`+codeColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+		c.CodeHash, c.ApplicationID, c.UserID, c.SessionID, c.RedirectURI, c.Scopes, c.Nonce, c.CodeChallenge,
+		c.AuthTime, c.ExpiresAt, c.UsedAt, c.GrantID)
+	return mapErr(err)
+}
+
+// ErrCodeReused means a code was presented after it had been redeemed.
+var ErrCodeReused = errors.New("store: authorization code reused")
+
+// Redemption is what redeeming a code creates. The refresh token is stored
+// only when the code's scopes include offline_access.
+type Redemption struct {
+	GrantID          string
+	RefreshTokenHash []byte // nil: no refresh token (no offline_access)
+	RefreshExpiresAt time.Time
+	Now              time.Time
+}
+
+// RedeemOAuthCode marks a code used and creates its grant (and refresh
+// token) in one statement, so of any number of concurrent redemptions
+// exactly one succeeds. A code already used returns ErrCodeReused after its
+// grant is revoked: the tokens it produced may be in an attacker's hands.
+func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption) (OAuthCode, error) {
+	rows, err := db.Pool.Query(ctx, `
+		WITH c AS (
+			UPDATE oauth_codes SET used_at = $2, grant_id = $3
+			WHERE code_hash = $1 AND used_at IS NULL
+			RETURNING `+codeColumns+`
+		), g AS (
+			INSERT INTO oauth_grants (id, application_id, user_id, scopes, auth_time, created_at)
+			SELECT $3, application_id, user_id, scopes, auth_time, $2 FROM c
+		), rt AS (
+			INSERT INTO oauth_refresh_tokens (token_hash, grant_id, application_id, user_id, scopes, created_at, expires_at)
+			SELECT $4, $3, application_id, user_id, scopes, $2, $5 FROM c
+			WHERE $4::bytea IS NOT NULL AND ' ' || scopes || ' ' LIKE '% offline_access %'
+		)
+		SELECT `+codeColumns+` FROM c`, codeHash, r.Now, r.GrantID, r.RefreshTokenHash, r.RefreshExpiresAt)
+	if err != nil {
+		return OAuthCode{}, mapErr(err)
+	}
+	code, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OAuthCode])
+	if err == nil {
+		return code, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return OAuthCode{}, mapErr(err)
+	}
+	// Unknown or already used: a reuse revokes what the first redemption produced.
+	var grant *string
+	qerr := db.Pool.QueryRow(ctx, `SELECT grant_id FROM oauth_codes WHERE code_hash = $1`, codeHash).Scan(&grant)
+	if errors.Is(qerr, pgx.ErrNoRows) {
+		return OAuthCode{}, ErrNotFound
+	}
+	if qerr != nil {
+		return OAuthCode{}, mapErr(qerr)
+	}
+	if grant != nil {
+		if err := db.RevokeGrant(ctx, *grant, r.Now); err != nil {
+			return OAuthCode{}, err
+		}
+	}
+	return OAuthCode{}, ErrCodeReused
+}
+
+// RevokeGrant revokes a grant: its refresh tokens stop working, and access
+// tokens carrying its id fail introspection and userinfo.
+func (db *DB) RevokeGrant(ctx context.Context, grantID string, at time.Time) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE oauth_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, grantID, at)
+	return mapErr(err)
+}
+
+// RefreshToken is a stored refresh token (by hash) with its grant's state.
+type RefreshToken struct {
+	TokenHash     []byte     `db:"token_hash"`
+	GrantID       string     `db:"grant_id"`
+	ApplicationID string     `db:"application_id"`
+	UserID        *string    `db:"user_id"`
+	Scopes        string     `db:"scopes"`
+	CreatedAt     time.Time  `db:"created_at"`
+	ExpiresAt     time.Time  `db:"expires_at"`
+	UsedAt        *time.Time `db:"used_at"`
+	AuthTime      *time.Time `db:"auth_time"`
+	GrantRevoked  bool       `db:"grant_revoked"`
+}
+
+// RotateRefreshToken spends a refresh token and stores its successor in one
+// statement. It returns the spent token's row; ok is false when the token
+// was not spendable (unknown, already used, expired, or its grant revoked),
+// in which case the row (if any) is returned for the caller to classify.
+func (db *DB) RotateRefreshToken(ctx context.Context, hash, newHash []byte, scopes string, now, expires time.Time) (RefreshToken, bool, error) {
+	rows, err := db.Pool.Query(ctx, `
+		WITH old AS (
+			UPDATE oauth_refresh_tokens t SET used_at = $3, successor_hash = $2
+			FROM oauth_grants g
+			WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $3
+			  AND g.id = t.grant_id AND g.revoked_at IS NULL
+			RETURNING t.token_hash, t.grant_id, t.application_id, t.user_id, t.scopes, t.created_at,
+			          t.expires_at, t.used_at, g.auth_time, false AS grant_revoked
+		), ins AS (
+			INSERT INTO oauth_refresh_tokens (token_hash, grant_id, application_id, user_id, scopes, created_at, expires_at)
+			SELECT $2, grant_id, application_id, user_id, $4, $3, $5 FROM old
+		)
+		SELECT * FROM old`, hash, newHash, now, scopes, expires)
+	if err != nil {
+		return RefreshToken{}, false, mapErr(err)
+	}
+	rt, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[RefreshToken])
+	if err == nil {
+		return rt, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return RefreshToken{}, false, mapErr(err)
+	}
+	rt, err = db.RefreshTokenByHash(ctx, hash)
+	return rt, false, err
+}
+
+// RefreshTokenByHash reads a refresh token with its grant state.
+func (db *DB) RefreshTokenByHash(ctx context.Context, hash []byte) (RefreshToken, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT t.token_hash, t.grant_id, t.application_id, t.user_id, t.scopes,
+		t.created_at, t.expires_at, t.used_at, g.auth_time, (g.revoked_at IS NOT NULL) AS grant_revoked
+		FROM oauth_refresh_tokens t JOIN oauth_grants g ON g.id = t.grant_id WHERE t.token_hash = $1`, hash)
+	if err != nil {
+		return RefreshToken{}, mapErr(err)
+	}
+	rt, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[RefreshToken])
+	return rt, mapErr(err)
+}
+
+// InsertRefreshToken adds a token to an existing grant (the grace path of
+// concurrent refreshes).
+func (db *DB) InsertRefreshToken(ctx context.Context, rt RefreshToken) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO oauth_refresh_tokens (token_hash, grant_id, application_id, user_id, scopes, created_at, expires_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7)`, rt.TokenHash, rt.GrantID, rt.ApplicationID, rt.UserID, rt.Scopes, rt.CreatedAt, rt.ExpiresAt)
+	return mapErr(err)
+}
+
+// TokenRevoked reports, in one indexed round trip, whether a JWT access
+// token is no longer good: revoked by its jti, its application deleted, or
+// (for a token with a grant) its grant revoked or gone — deleting an
+// application or a user deletes their grants, and a missing grant must not
+// read as a live one.
+func (db *DB) TokenRevoked(ctx context.Context, jti, grantID, clientID string) (bool, error) {
+	var revoked bool
+	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM oauth_revoked_jtis WHERE jti = $1)
+		OR NOT EXISTS (SELECT 1 FROM oauth_applications WHERE client_id = $3)
+		OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM oauth_grants WHERE id = $2 AND revoked_at IS NULL))`,
+		jti, grantID, clientID).Scan(&revoked)
+	return revoked, mapErr(err)
+}
+
+// RevokeJTI records a revoked JWT access token until its expiry.
+func (db *DB) RevokeJTI(ctx context.Context, jti string, expires time.Time) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO oauth_revoked_jtis (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, jti, expires)
+	return mapErr(err)
+}
+
+// GrantOf reads a grant (for revocation by application).
+func (db *DB) GrantApplication(ctx context.Context, grantID string) (string, error) {
+	var app string
+	err := db.Pool.QueryRow(ctx, `SELECT application_id FROM oauth_grants WHERE id = $1`, grantID).Scan(&app)
+	return app, mapErr(err)
+}
