@@ -111,13 +111,18 @@
     location.assign(base + path + "?redirect_url=" + encodeURIComponent(back));
   }
 
+  // signOut ends every session on this browser, as Clerk's does;
+  // signOut({sessionId}) ends just that one (multi-session apps).
   function signOut(opts) {
     var done = function () {
       signedOut();
       if (opts && opts.redirectUrl) location.assign(opts.redirectUrl);
     };
-    if (!state.session) { done(); return Promise.resolve(); }
-    return api("POST", "/client/sessions/" + state.session.id + "/end").then(done, done);
+    if (opts && opts.sessionId) {
+      return api("POST", "/client/sessions/" + encodeURIComponent(opts.sessionId) + "/end").then(done, done);
+    }
+    if (!state.client) { done(); return Promise.resolve(); }
+    return api("DELETE", "/client/sessions").then(done, done);
   }
 
   // A tab coming back to the foreground may hold an expired cookie.
