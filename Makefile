@@ -74,7 +74,12 @@ test-deps: $(INTEROP_STAMP)
 	fi
 
 $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node 20+) is needed for the openid-client interop test" >&2; exit 1; }
+	@if ! command -v npm >/dev/null; then \
+		echo "installing Node.js and npm for the openid-client interop test" >&2; \
+		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
+		$$sudo apt-get update; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; \
+	fi
 	@echo "npm ci --prefix internal/oauth/interop" >&2
 	@npm ci --prefix "$(INTEROP)" --no-audit --no-fund --loglevel=error >/dev/null
 	@touch "$@"
