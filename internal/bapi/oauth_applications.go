@@ -26,6 +26,7 @@ type oauthAppJSON struct {
 	Scopes                string   `json:"scopes"`
 	CallbackURL           string   `json:"callback_url"`
 	RedirectURIs          []string `json:"redirect_uris"`
+	PostLogoutURIs        []string `json:"post_logout_redirect_uris"`
 	DiscoveryURL          string   `json:"discovery_url"`
 	AuthorizeURL          string   `json:"authorize_url"`
 	TokenFetchURL         string   `json:"token_fetch_url"`
@@ -41,7 +42,7 @@ func (a *API) oauthAppOf(app store.OAuthApp, secret string) oauthAppJSON {
 	out := oauthAppJSON{Object: "oauth_application", ID: app.ID, InstanceID: "ins_latchkey", Name: app.Name,
 		ClientID: app.ClientID, Public: app.Public, DynamicallyRegistered: app.DynamicallyRegistered,
 		ConsentScreenEnabled: app.ConsentScreenEnabled, PKCERequired: app.PKCERequired, Scopes: app.Scopes,
-		RedirectURIs: app.RedirectURIs, DiscoveryURL: iss + "/.well-known/openid-configuration",
+		RedirectURIs: app.RedirectURIs, PostLogoutURIs: app.PostLogoutRedirectURIs, DiscoveryURL: iss + "/.well-known/openid-configuration",
 		AuthorizeURL: iss + "/oauth/authorize", TokenFetchURL: iss + "/oauth/token", UserInfoURL: iss + "/oauth/userinfo",
 		TokenIntrospectionURL: iss + "/oauth/token_info", CreatedAt: present.Ms(app.CreatedAt), UpdatedAt: present.Ms(app.UpdatedAt)}
 	if len(app.RedirectURIs) > 0 {

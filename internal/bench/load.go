@@ -18,6 +18,7 @@ type result struct {
 	firstError string         // the most frequent error, for the report
 	errorKinds map[string]int // error message -> count
 	statements []statement    // nil without -db
+	signBound  signing        // the bare signing rate around this scenario (scenarios that sign)
 }
 
 // rps is successful requests per second.

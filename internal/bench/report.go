@@ -14,17 +14,22 @@ type report struct {
 	signRuns []signing // measured before and after the scenarios
 	pgNote   string
 	results  []result
+	// loadBefore and loadAfter are the one-minute load averages around the
+	// scenarios ("" where unknown).
+	loadBefore, loadAfter string
 }
 
-// signBound is the best signing rate measured: the machine's capacity.
-func (rep report) signBound() signing {
-	var best signing
-	for _, s := range rep.signRuns {
-		if s.perSecond > best.perSecond {
-			best = s
+// signRange is the slowest and the fastest signing measurement.
+func (rep report) signRange() (lo, hi signing) {
+	for i, s := range rep.signRuns {
+		if i == 0 || s.perSecond < lo.perSecond {
+			lo = s
+		}
+		if s.perSecond > hi.perSecond {
+			hi = s
 		}
 	}
-	return best
+	return lo, hi
 }
 
 // dbCounts are a scenario's statement counts per request.
@@ -61,33 +66,37 @@ func (rep report) write(out io.Writer) {
 	o := rep.opts
 	fmt.Fprintf(out, "\nlatchkey bench: %s (admin %s), %d clients, %s per scenario (at most %d requests)\n",
 		o.PublicURL, o.AdminURL, o.Concurrency, o.Duration, o.MaxRequests)
-	sign := rep.signBound()
-	runs := make([]string, len(rep.signRuns))
-	for i, s := range rep.signRuns {
-		runs[i] = fmt.Sprintf("%.0f", s.perSecond)
+	lo, hi := rep.signRange()
+	fmt.Fprintf(out, "bare RS256 signing, 2048-bit key, in process on %d cores: %.0f to %.0f signatures/s over %d measurements\n",
+		hi.cores, lo.perSecond, hi.perSecond, len(rep.signRuns))
+	fmt.Fprintf(out, "(%.0f to %.0f µs per signature per core); each signing scenario is compared with the runs just before and after it\n",
+		float64(hi.cores)*1e6/hi.perSecond, float64(lo.cores)*1e6/lo.perSecond)
+	if rep.loadBefore != "" {
+		fmt.Fprintf(out, "machine load average (1 min) before/after the scenarios: %s / %s\n", rep.loadBefore, rep.loadAfter)
 	}
-	fmt.Fprintf(out, "bare RS256 signing, 2048-bit key, in process on %d cores: %.0f signatures/s (%.0f µs each per core; runs before/after: %s)\n\n",
-		sign.cores, sign.perSecond, float64(sign.cores)*1e6/sign.perSecond, strings.Join(runs, ", "))
+	fmt.Fprintln(out)
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tsigns/req\tof sign bound\tPG calls/req\twrites/req\tins/upd/del per req\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tsigns/req\tsign bound/s\tof sign bound\tPG calls/req\twrites/req\tins/upd/del per req\t")
 	for _, r := range rep.results {
-		bound := "-"
-		if r.scenario.signs > 0 && sign.perSecond > 0 {
-			bound = fmt.Sprintf("%.0f%%", 100*r.rps()*float64(r.scenario.signs)/sign.perSecond)
+		rate, bound := "-", "-"
+		if b := r.signBound.perSecond; r.scenario.signs > 0 && b > 0 {
+			rate = fmt.Sprintf("%.0f", b)
+			bound = fmt.Sprintf("%.0f%%", 100*r.rps()*float64(r.scenario.signs)/b)
 		}
 		calls, writes, iud := "n/a", "n/a", "n/a"
 		if c, ok := r.perRequest(); ok {
 			calls, writes = fmt.Sprintf("%.2f", c.calls), fmt.Sprintf("%.2f", c.writes)
 			iud = fmt.Sprintf("%.2f/%.2f/%.2f", c.inserts, c.updates, c.deletes)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t\n", r.scenario.name, r.rps(), ms(r.p50), ms(r.p99),
-			r.failed, r.scenario.signs, bound, calls, writes, iud)
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.scenario.name, r.rps(), ms(r.p50), ms(r.p99),
+			r.failed, r.scenario.signs, rate, bound, calls, writes, iud)
 	}
 	tw.Flush()
 
-	fmt.Fprintln(out, "\n\"of sign bound\" is req/s x signatures per request / the bare signing rate: the share of the")
-	fmt.Fprintln(out, "machine's signing capacity the endpoint reaches (the load generator shares the machine).")
+	fmt.Fprintln(out, "\n\"of sign bound\" is req/s x signatures per request / the bare signing rate measured around the")
+	fmt.Fprintln(out, "scenario (\"sign bound/s\"): the share of the machine's signing capacity the endpoint reaches,")
+	fmt.Fprintln(out, "with the load generator and PostgreSQL sharing the machine.")
 	if rep.pgNote != "" {
 		fmt.Fprintln(out, "PostgreSQL:", rep.pgNote)
 	} else {

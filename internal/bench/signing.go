@@ -14,7 +14,10 @@ import (
 )
 
 // signing is the machine's bare RS256 rate: what the server could do if
-// signing were all it did.
+// signing were all it did. On a shared or throttled machine (a VM) the rate
+// drifts by tens of percent within a minute, so it is measured right before
+// and right after each scenario that signs, and that scenario is compared
+// with the mean of the two.
 type signing struct {
 	perSecond float64
 	cores     int
@@ -31,14 +34,20 @@ var signingInput = func() []byte {
 	return []byte(header + "." + payload)
 }()
 
-// measureSigning signs with a 2048-bit RSA key (the server's key size) in
-// one goroutine per core, in process, for d.
-func measureSigning(ctx context.Context, d time.Duration) signing {
+// signer measures signing with one 2048-bit RSA key (the server's key size).
+type signer struct{ key *rsa.PrivateKey }
+
+func newSigner() (*signer, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		panic("bench: rsa.GenerateKey: " + err.Error())
+		return nil, err
 	}
 	key.Precompute()
+	return &signer{key: key}, nil
+}
+
+// measure signs in one goroutine per core, in process, for d.
+func (s *signer) measure(ctx context.Context, d time.Duration) signing {
 	cores := runtime.GOMAXPROCS(0)
 	var count atomic.Int64
 	var wg sync.WaitGroup
@@ -51,7 +60,7 @@ func measureSigning(ctx context.Context, d time.Duration) signing {
 			n := int64(0)
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				sum := sha256.Sum256(signingInput)
-				if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
+				if _, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, sum[:]); err != nil {
 					panic("bench: sign: " + err.Error())
 				}
 				n++
@@ -62,4 +71,15 @@ func measureSigning(ctx context.Context, d time.Duration) signing {
 	wg.Wait()
 	elapsed := time.Since(start)
 	return signing{perSecond: float64(count.Load()) / elapsed.Seconds(), cores: cores, elapsed: elapsed}
+}
+
+// meanSigning averages measurements taken around a scenario.
+func meanSigning(runs ...signing) signing {
+	var out signing
+	for _, r := range runs {
+		out.perSecond += r.perSecond / float64(len(runs))
+		out.cores = r.cores
+		out.elapsed += r.elapsed
+	}
+	return out
 }

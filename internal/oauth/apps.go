@@ -17,6 +17,7 @@ type AppInput struct {
 	Name                 *string   `json:"name"`
 	CallbackURL          *string   `json:"callback_url"`
 	RedirectURIs         *[]string `json:"redirect_uris"`
+	PostLogoutURIs       *[]string `json:"post_logout_redirect_uris"`
 	Scopes               *string   `json:"scopes"`
 	Public               *bool     `json:"public"`
 	ConsentScreenEnabled *bool     `json:"consent_screen_enabled"`
@@ -100,6 +101,17 @@ func (p *Provider) applyApp(a *store.OAuthApp, in AppInput, creating bool) error
 			}
 		}
 		a.RedirectURIs = uris
+	}
+	if in.PostLogoutURIs != nil {
+		if len(*in.PostLogoutURIs) > 20 {
+			return apperr.ParamValueInvalid("post_logout_redirect_uris", "At most 20 post-logout redirect URIs.")
+		}
+		for _, u := range *in.PostLogoutURIs {
+			if err := ValidateRedirectURI(u); err != nil {
+				return apperr.ParamInvalid("post_logout_redirect_uris", "Each post-logout redirect URI must be an absolute URL without a fragment, using https (http only for localhost) or an app's own scheme.")
+			}
+		}
+		a.PostLogoutRedirectURIs = *in.PostLogoutURIs
 	}
 	if in.Scopes != nil {
 		list := splitScopes(*in.Scopes)

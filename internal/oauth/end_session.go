@@ -37,33 +37,19 @@ func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID := q.Get("client_id")
 	if hint := q.Get("id_token_hint"); hint != "" {
-		claims := jwt.MapClaims{}
-		_, err := jwt.ParseWithClaims(hint, claims, func(t *jwt.Token) (any, error) {
-			kid, _ := t.Header["kid"].(string)
-			if key, ok := p.keyring.PublicKey(kid); ok {
-				return key, nil
-			}
-			return nil, errTokenInvalid
-		}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(p.settings.Issuer), jwt.WithoutClaimsValidation())
-		if err != nil {
+		aud, ok := p.idTokenAudience(hint)
+		if !ok {
 			ErrorPage(w, r, fatal("The sign-out request carries an ID token this server did not issue."))
 			return
 		}
-		if aud, _ := claims.GetAudience(); len(aud) == 1 {
-			if clientID != "" && clientID != aud[0] {
-				ErrorPage(w, r, fatal("client_id does not match the ID token."))
-				return
-			}
-			clientID = aud[0]
-		}
-	}
-	if s, ok := p.CurrentSession(r); ok {
-		if q.Get("id_token_hint") == "" && !confirmed {
-			p.confirmSignOut(w, r, q)
+		if clientID != "" && clientID != aud {
+			ErrorPage(w, r, fatal("client_id does not match the ID token."))
 			return
 		}
-		_, _ = p.sessions.End(r.Context(), s.ID, s.ClientID, session.StatusEnded)
+		clientID = aud
 	}
+	// The return address is checked before anything happens, so a bad
+	// request changes nothing.
 	target := p.settings.Issuer + "/sign-in"
 	if post := q.Get("post_logout_redirect_uri"); post != "" {
 		app, err := p.store.OAuthAppByClientID(r.Context(), clientID)
@@ -78,6 +64,13 @@ func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) {
 			u.RawQuery = v.Encode()
 		}
 		target = u.String()
+	}
+	if s, ok := p.CurrentSession(r); ok {
+		if q.Get("id_token_hint") == "" && !confirmed {
+			p.confirmSignOut(w, r, q)
+			return
+		}
+		_, _ = p.sessions.End(r.Context(), s.ID, s.ClientID, session.StatusEnded)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusSeeOther)
@@ -114,4 +107,30 @@ func (p *Provider) confirmSignOut(w http.ResponseWriter, r *http.Request, q url.
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; frame-ancestors 'none'")
 	w.Header().Set("X-Frame-Options", "DENY")
 	_ = confirmPage.Execute(w, map[string]any{"Params": params, "Token": p.confirmToken(r)})
+}
+
+// idTokenAudience checks an id_token_hint: one of our ID tokens (RS256, a
+// published key, our issuer, not an access token), possibly expired as OIDC
+// RP-initiated logout allows, for exactly one client.
+func (p *Provider) idTokenAudience(hint string) (string, bool) {
+	claims := jwt.MapClaims{}
+	tok, err := jwt.ParseWithClaims(hint, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ == "at+jwt" {
+			return nil, errTokenInvalid
+		}
+		kid, _ := t.Header["kid"].(string)
+		if key, ok := p.keyring.PublicKey(kid); ok {
+			return key, nil
+		}
+		return nil, errTokenInvalid
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
+	if err != nil || !tok.Valid {
+		return "", false
+	}
+	iss, _ := claims.GetIssuer()
+	aud, _ := claims.GetAudience()
+	if iss != p.settings.Issuer || len(aud) != 1 || claims["sid"] != nil {
+		return "", false // a session token (sid) is not an ID token either
+	}
+	return aud[0], true
 }
