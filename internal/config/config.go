@@ -58,6 +58,9 @@ type OAuth struct {
 	// for clients that refresh concurrently; 0 is strict rotation.
 	RefreshGrace        time.Duration `yaml:"refresh_grace"`
 	DynamicRegistration bool          `yaml:"dynamic_registration"`
+	// AccessTokenFormat is "jwt" (RFC 9068, verifiable offline, nothing
+	// written per token) or "opaque" (random, stored as a hash).
+	AccessTokenFormat string `yaml:"access_token_format"`
 }
 
 // Auth holds the instance's sign-up and sign-in settings.
@@ -147,7 +150,7 @@ func Default() Config {
 		},
 		Users:    Users{LockoutMaxAttempts: 100, LockoutDuration: time.Hour},
 		Auth:     defaultAuth(),
-		OAuth:    OAuth{AccessTokenLifetime: 2 * time.Hour, RefreshTokenLifetime: 72 * time.Hour},
+		OAuth:    OAuth{AccessTokenLifetime: 2 * time.Hour, RefreshTokenLifetime: 72 * time.Hour, AccessTokenFormat: "jwt"},
 		Sessions: Sessions{MaxLifetime: 7 * 24 * time.Hour, TokenLifetime: time.Minute},
 		Branding: Branding{ApplicationName: "Latchkey", PrimaryColor: "#4f46e5"},
 	}

@@ -92,6 +92,9 @@ func (c Config) Validate() error {
 	if o := c.OAuth; o.RefreshTokenLifetime < time.Hour {
 		bad("oauth.refresh_token_lifetime", "must be at least 1h, got %s", o.RefreshTokenLifetime)
 	}
+	if f := c.OAuth.AccessTokenFormat; f != "jwt" && f != "opaque" {
+		bad("oauth.access_token_format", "must be jwt or opaque, got %q", f)
+	}
 	if o := c.OAuth; o.RefreshGrace < 0 || o.RefreshGrace > time.Minute {
 		bad("oauth.refresh_grace", "must be between 0s and 1m, got %s", o.RefreshGrace)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/testserver"
 )
 
@@ -128,4 +129,56 @@ func TestCodeFlowWithGoOIDC(t *testing.T) {
 	}
 	_ = sha256.New
 	_ = base64.RawURLEncoding
+}
+
+// With opaque access tokens the same flow works, and revocation bites at once.
+func TestOpaqueAccessTokens(t *testing.T) {
+	t.Parallel()
+	env := testserver.StartListening(t, func(c *config.Config) { c.OAuth.AccessTokenFormat = "opaque" })
+	browser, userID := signedInBrowser(t, env, "opaque@example.com")
+	var app struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	redirect := "https://rp.example.com/callback"
+	admin(t, env, "POST", "/oauth_applications", map[string]any{"name": "RP", "redirect_uris": []string{redirect},
+		"scopes": "openid email offline_access", "consent_screen_enabled": false}, &app)
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, env.Server.Config.PublicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := oauth2.Config{ClientID: app.ClientID, ClientSecret: app.ClientSecret, Endpoint: provider.Endpoint(),
+		RedirectURL: redirect, Scopes: []string{oidc.ScopeOpenID, "email"}}
+	verifier := oauth2.GenerateVerifier()
+	res, err := browser.Get(conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil || !strings.HasPrefix(tok.AccessToken, "lkat_") {
+		t.Fatalf("exchange: %v %q", err, tok.AccessToken)
+	}
+	var n int
+	if err := env.DB.Pool.QueryRow(ctx, `SELECT count(*) FROM oauth_access_tokens WHERE position($1 in encode(token_hash,'escape')) > 0`, tok.AccessToken).Scan(&n); err != nil || n != 0 {
+		t.Fatal("the opaque token is stored in clear")
+	}
+	info, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != userID || info.Email != "opaque@example.com" {
+		t.Fatalf("userinfo: %v %+v", err, info)
+	}
+	form := url.Values{"token": {tok.AccessToken}}
+	req, _ := http.NewRequest("POST", env.Server.Config.PublicURL+"/oauth/token/revoke", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(app.ClientID, app.ClientSecret)
+	rres, err := http.DefaultClient.Do(req)
+	if err != nil || rres.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", rres, err)
+	}
+	rres.Body.Close()
+	if _, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok)); err == nil {
+		t.Fatal("a revoked opaque token still works at userinfo")
+	}
 }

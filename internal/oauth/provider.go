@@ -27,6 +27,9 @@ type Settings struct {
 	RefreshGrace        time.Duration // a spent refresh token still works this long, for concurrent refreshes
 	DynamicRegistration bool
 	ConfirmKey          []byte // keys the sign-out confirmation form to the browser
+	// OpaqueAccessTokens issues random tokens stored as hashes instead of
+	// JWTs: revocable at once everywhere, at the cost of a write per token.
+	OpaqueAccessTokens bool
 }
 
 // Store is what the provider needs from storage.
@@ -47,6 +50,8 @@ type Store interface {
 	InsertRefreshToken(ctx context.Context, rt store.RefreshToken) error
 	TokenRevoked(ctx context.Context, jti, grantID, clientID string) (bool, error)
 	RevokeJTI(ctx context.Context, jti string, expires time.Time) error
+	InsertOpaqueAccessToken(ctx context.Context, t store.OpaqueAccessToken) error
+	LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.Time) (store.OpaqueAccessToken, error)
 	GrantApplication(ctx context.Context, grantID string) (string, error)
 }
 

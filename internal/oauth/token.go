@@ -24,7 +24,7 @@ func (p *Provider) Token(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		out, e = p.grantRefreshToken(r, app, form)
 	case "client_credentials":
-		out, e = p.grantClientCredentials(app, form)
+		out, e = p.grantClientCredentials(r.Context(), app, form)
 	case "":
 		e = errInvalidRequest("grant_type is required.")
 	default:

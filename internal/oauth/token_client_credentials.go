@@ -1,14 +1,16 @@
 package oauth
 
 import (
+	"context"
 	"net/url"
 
 	"github.com/latchkey/latchkey/internal/store"
 )
 
 // grantClientCredentials issues a token to a machine client for itself.
-// It writes nothing: the secret check is a SHA-256 and the token a JWT.
-func (p *Provider) grantClientCredentials(app store.OAuthApp, form url.Values) (*issued, *Error) {
+// With JWT access tokens it writes nothing: the secret check is a SHA-256
+// and the token a signature.
+func (p *Provider) grantClientCredentials(ctx context.Context, app store.OAuthApp, form url.Values) (*issued, *Error) {
 	if app.Public {
 		return nil, errUnauthorizedClient("Public clients cannot use client_credentials.")
 	}
@@ -20,7 +22,7 @@ func (p *Provider) grantClientCredentials(app store.OAuthApp, form url.Values) (
 		scopes = append(scopes, s)
 	}
 	scope := joinScopes(scopes)
-	tok, err := p.accessToken(app, app.ClientID, scope, "", p.now())
+	tok, err := p.accessToken(ctx, app, app.ClientID, scope, "", p.now())
 	if err != nil {
 		return nil, errServer()
 	}

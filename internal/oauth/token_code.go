@@ -61,7 +61,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 		return fail(errInvalidGrant("The user is no longer allowed to sign in."))
 	}
 	out := &issued{TokenType: "Bearer", ExpiresIn: int64(p.settings.AccessTokenTTL.Seconds()), Scope: c.Scopes}
-	if out.AccessToken, err = p.accessToken(app, u.ID, c.Scopes, grantID, now); err != nil {
+	if out.AccessToken, err = p.accessToken(r.Context(), app, u.ID, c.Scopes, grantID, now); err != nil {
 		return nil, errServer()
 	}
 	if hasScope(c.Scopes, "offline_access") {

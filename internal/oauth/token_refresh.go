@@ -94,7 +94,7 @@ func (p *Provider) refreshed(r *http.Request, app store.OAuthApp, rt store.Refre
 		}
 	}
 	var err error
-	if out.AccessToken, err = p.accessToken(app, subject, scopes, rt.GrantID, now); err != nil {
+	if out.AccessToken, err = p.accessToken(r.Context(), app, subject, scopes, rt.GrantID, now); err != nil {
 		return nil, errServer()
 	}
 	if hasScope(scopes, "openid") && rt.UserID != nil {

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -29,15 +30,30 @@ type issued struct {
 	IDToken      string `json:"id_token,omitempty"`
 }
 
-// accessToken signs an RS256 JWT access token (typ at+jwt). Issuing one
-// writes nothing; revocation is checked by jti and grant where it is used.
-func (p *Provider) accessToken(app store.OAuthApp, subject, scopes, grantID string, now time.Time) (string, error) {
+// accessToken issues an access token: an RS256 JWT (typ at+jwt) that
+// issuing writes nowhere, with revocation checked by jti and grant where it
+// is used — or, with OpaqueAccessTokens, a random token stored as a hash.
+func (p *Provider) accessToken(ctx context.Context, app store.OAuthApp, subject, scopes, grantID string, now time.Time) (string, error) {
+	jti := ids.New("at")
+	exp := now.Add(p.settings.AccessTokenTTL)
+	if p.settings.OpaqueAccessTokens {
+		tok := opaquePrefix + randomToken()
+		row := store.OpaqueAccessToken{TokenHash: hashToken(tok), JTI: jti, ApplicationID: app.ID, Scopes: scopes,
+			CreatedAt: now, ExpiresAt: exp}
+		if grantID != "" {
+			row.GrantID = &grantID
+		}
+		if subject != app.ClientID {
+			row.UserID = &subject
+		}
+		return tok, p.store.InsertOpaqueAccessToken(ctx, row)
+	}
 	signer := p.keyring.Signer()
 	claims := accessClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: p.settings.Issuer, Subject: subject, Audience: jwt.ClaimStrings{app.ClientID},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
-			ExpiresAt: jwt.NewNumericDate(now.Add(p.settings.AccessTokenTTL)), ID: ids.New("at"),
+			ExpiresAt: jwt.NewNumericDate(exp), ID: jti,
 		},
 		ClientID: app.ClientID, Scope: scopes, GrantID: grantID,
 	}
@@ -46,6 +62,10 @@ func (p *Provider) accessToken(app store.OAuthApp, subject, scopes, grantID stri
 	tok.Header["typ"] = "at+jwt"
 	return tok.SignedString(signer.Key)
 }
+
+// opaquePrefix marks opaque access tokens, so verification knows which kind
+// it holds without trying both.
+const opaquePrefix = "lkat_"
 
 // idToken signs an OpenID Connect ID token with the claims the scopes allow.
 func (p *Provider) idToken(app store.OAuthApp, u store.User, scopes, nonce string, authTime, now time.Time) (string, error) {

@@ -89,7 +89,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
-		ConfirmKey: signin.NewSecrets(encKey).Hash("oauth/end_session/v1")}, now)
+		ConfirmKey:         signin.NewSecrets(encKey).Hash("oauth/end_session/v1"),
+		OpaqueAccessTokens: cfg.OAuth.AccessTokenFormat == "opaque"}, now)
 	hosted, err := pages.New(cfg, sessions, users, engine, provider, trusted, encKey)
 	if err != nil {
 		return nil, err

@@ -192,3 +192,40 @@ func (db *DB) GrantApplication(ctx context.Context, grantID string) (string, err
 	err := db.Pool.QueryRow(ctx, `SELECT application_id FROM oauth_grants WHERE id = $1`, grantID).Scan(&app)
 	return app, mapErr(err)
 }
+
+// OpaqueAccessToken is a stored opaque access token (by hash).
+type OpaqueAccessToken struct {
+	TokenHash     []byte    `db:"token_hash"`
+	JTI           string    `db:"jti"`
+	GrantID       *string   `db:"grant_id"`
+	ApplicationID string    `db:"application_id"`
+	ClientID      string    `db:"client_id"`
+	UserID        *string   `db:"user_id"`
+	Scopes        string    `db:"scopes"`
+	CreatedAt     time.Time `db:"created_at"`
+	ExpiresAt     time.Time `db:"expires_at"`
+}
+
+// InsertOpaqueAccessToken stores an opaque access token's hash.
+func (db *DB) InsertOpaqueAccessToken(ctx context.Context, t OpaqueAccessToken) error {
+	_, err := db.Pool.Exec(ctx, `INSERT INTO oauth_access_tokens (token_hash, jti, grant_id, application_id, user_id, scopes, created_at, expires_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, t.TokenHash, t.JTI, t.GrantID, t.ApplicationID, t.UserID, t.Scopes, t.CreatedAt, t.ExpiresAt)
+	return mapErr(err)
+}
+
+// LiveOpaqueAccessToken finds an opaque token that is still good — not
+// revoked by jti, its application present, its grant (if any) live — in one
+// indexed round trip. ErrNotFound covers every other case.
+func (db *DB) LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.Time) (OpaqueAccessToken, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT t.token_hash, t.jti, t.grant_id, t.application_id, a.client_id, t.user_id,
+			t.scopes, t.created_at, t.expires_at
+		FROM oauth_access_tokens t JOIN oauth_applications a ON a.id = t.application_id
+		WHERE t.token_hash = $1 AND t.expires_at > $2
+		  AND NOT EXISTS (SELECT 1 FROM oauth_revoked_jtis r WHERE r.jti = t.jti)
+		  AND (t.grant_id IS NULL OR EXISTS (SELECT 1 FROM oauth_grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL))`, hash, now)
+	if err != nil {
+		return OpaqueAccessToken{}, mapErr(err)
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OpaqueAccessToken])
+	return t, mapErr(err)
+}
