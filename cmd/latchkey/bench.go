@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.Duration, "d", bench.DefaultDuration, "duration of each scenario")
 	fs.IntVar(&o.MaxRequests, "n", 200_000, "at most this many requests per scenario")
 	fs.StringVar(&o.DatabaseURL, "db", "", "the server's DATABASE_URL, to count statements with pg_stat_statements (optional)")
-	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (default: all)")
+	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (default: all of "+strings.Join(bench.Scenarios(), ", ")+")")
 	fs.BoolVar(&o.Verbose, "v", false, "list each scenario's statements")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: latchkey bench -key sk_... [flags]\n\n"+
@@ -32,7 +33,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			"It creates an application and a user through the Backend API and deletes them after.\n\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

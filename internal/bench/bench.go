@@ -9,8 +9,8 @@
 // its HTTP client (target.go), fixtures made through the Backend and
 // frontend APIs (setup.go), the authorization-code round trip (codeflow.go),
 // the scenarios (scenarios.go), the load driver (load.go), statement
-// counts (pgstats.go, classify.go), the signing bound (signing.go) and the
-// printed report (report.go).
+// counts (pgstats.go, classify.go), the signing bound (signing.go), how
+// idle the machine was (machine.go) and the printed report (report.go).
 package bench
 
 import (
@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,7 +42,6 @@ const DefaultDuration = 5 * time.Second
 const (
 	MaxConcurrency = 1024
 	MaxDuration    = 2 * time.Minute
-	maxSignTime    = 3 * time.Second
 )
 
 // Validate checks the options and fills defaults.
@@ -120,14 +120,7 @@ func measure(ctx context.Context, o Options, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{opts: o, pgNote: stats.note(), loadBefore: loadAverage()}
-	signDur := min(o.Duration, maxSignTime)
-	measureSigning := func() signing {
-		fmt.Fprintf(log, "measuring bare RS256 (2048-bit) signing for %s on all cores...\n", signDur)
-		s := sg.measure(ctx, signDur)
-		rep.signRuns = append(rep.signRuns, s)
-		return s
-	}
+	rep := &report{opts: o, pgNote: stats.note(), idleBefore: idleShare(ctx, time.Second)}
 
 	fmt.Fprintln(log, "setting up an application and a signed-in user...")
 	fx, err := setUp(ctx, t)
@@ -136,61 +129,74 @@ func measure(ctx context.Context, o Options, log io.Writer) (*report, error) {
 	}
 	defer fx.tearDown(context.WithoutCancel(ctx), t)
 
-	// Signing is measured right before and right after each scenario that
-	// signs (a measurement between two such scenarios serves both), and the
-	// scenario is compared with the mean of the two.
-	var justMeasured *signing
 	for _, sc := range selectedScenarios(o.Only) {
 		if ctx.Err() != nil {
 			break
 		}
-		var before signing
-		if sc.signs > 0 {
-			if justMeasured != nil {
-				before = *justMeasured
-			} else {
-				before = measureSigning()
-			}
-		}
 		fmt.Fprintf(log, "running %s for %s with %d clients...\n", sc.name, o.Duration, o.Concurrency)
-		res, err := runScenario(ctx, t, fx, stats, sc, o)
+		res, signs, err := runScenario(ctx, t, fx, stats, sg, sc, o)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.name, err)
 		}
-		justMeasured = nil
-		if sc.signs > 0 && ctx.Err() == nil {
-			after := measureSigning()
-			res.signBound = meanSigning(before, after)
-			justMeasured = &after
-		}
 		rep.results = append(rep.results, res)
+		rep.signRuns = append(rep.signRuns, signs...)
 	}
-	rep.loadAfter = loadAverage()
 	if len(rep.signRuns) == 0 && ctx.Err() == nil {
-		measureSigning()
+		fmt.Fprintln(log, "measuring bare RS256 signing...")
+		rep.signRuns = append(rep.signRuns, sg.measure(ctx, signSlice(o.Duration)))
 	}
 	return rep, nil
 }
 
+// signSegments is how many stretches the load of a scenario that signs is
+// cut into, with a short measurement of bare signing before, between and
+// after them: a VM's CPU capacity drifts by tens of percent within a minute,
+// and interleaving compares the scenario with the machine of the same
+// moments.
+const signSegments = 5
+
+// signSlice is the length of one signing measurement.
+func signSlice(d time.Duration) time.Duration {
+	return min(max(d/(2*signSegments), 100*time.Millisecond), time.Second)
+}
+
 // runScenario prepares one scenario's per-client state, resets the
-// statement counters, drives the load and reads the counters back.
-func runScenario(ctx context.Context, t *target, fx *fixture, stats *pgStats, sc scenario, o Options) (result, error) {
+// statement counters, drives the load and reads the counters back. For a
+// scenario that signs it also returns the interleaved signing measurements.
+func runScenario(ctx context.Context, t *target, fx *fixture, stats *pgStats, sg *signer, sc scenario, o Options) (result, []signing, error) {
 	workers := make([]requestFunc, o.Concurrency)
 	for i := range workers {
 		w, err := sc.prepare(ctx, t, fx, i)
 		if err != nil {
-			return result{}, fmt.Errorf("prepare client %d: %w", i, err)
+			return result{}, nil, fmt.Errorf("prepare client %d: %w", i, err)
 		}
 		workers[i] = w
 	}
 	if err := stats.reset(ctx); err != nil {
-		return result{}, err
+		return result{}, nil, err
 	}
-	res := drive(ctx, workers, o.Duration, o.MaxRequests)
+	var started atomic.Int64
+	limit := int64(o.MaxRequests)
+	var segs []segment
+	var signs []signing
+	if sc.signs == 0 {
+		segs = append(segs, drive(ctx, workers, o.Duration, limit, &started))
+	} else {
+		slice := signSlice(o.Duration)
+		signs = append(signs, sg.measure(ctx, slice))
+		for range signSegments {
+			segs = append(segs, drive(ctx, workers, o.Duration/signSegments, limit, &started))
+			signs = append(signs, sg.measure(ctx, slice))
+		}
+	}
+	res := summarize(segs...)
 	res.scenario = sc
+	if len(signs) > 0 {
+		res.signBound = meanSigning(signs...)
+	}
 	var err error
 	if res.statements, err = stats.collect(ctx); err != nil {
-		return result{}, err
+		return result{}, nil, err
 	}
-	return res, nil
+	return res, signs, nil
 }

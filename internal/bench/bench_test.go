@@ -27,7 +27,7 @@ func TestBenchAgainstServer(t *testing.T) {
 	var out bytes.Buffer
 	rep.write(&out)
 	t.Log(out.String())
-	if _, hi := rep.signRange(); len(rep.results) != len(scenarios) || len(rep.signRuns) < 3 || hi.perSecond <= 0 {
+	if _, hi := rep.signRange(); len(rep.results) != len(scenarios) || len(rep.signRuns) != 3*(signSegments+1) || hi.perSecond <= 0 {
 		t.Fatalf("%d results, sign runs %+v", len(rep.results), rep.signRuns)
 	}
 	counts := map[string]dbCounts{}

@@ -37,7 +37,8 @@ func TestDriveBoundsAndErrors(t *testing.T) {
 		}
 		return nil
 	}
-	res := drive(context.Background(), []requestFunc{w, w, w}, time.Minute, 1000)
+	var started atomic.Int64
+	res := summarize(drive(context.Background(), []requestFunc{w, w, w}, time.Minute, 1000, &started))
 	if got := res.ok + res.failed; got != 1000 || calls.Load() != 1000 {
 		t.Fatalf("%d requests counted, %d made; want 1000", got, calls.Load())
 	}
@@ -49,8 +50,10 @@ func TestDriveBoundsAndErrors(t *testing.T) {
 func TestDriveStopsAtDeadline(t *testing.T) {
 	w := func(context.Context) error { time.Sleep(time.Millisecond); return nil }
 	start := time.Now()
-	res := drive(context.Background(), []requestFunc{w, w}, 50*time.Millisecond, 1_000_000)
-	if el := time.Since(start); el > 2*time.Second || res.ok == 0 || res.failed != 0 {
+	var started atomic.Int64
+	res := summarize(drive(context.Background(), []requestFunc{w, w}, 50*time.Millisecond, 1_000_000, &started),
+		drive(context.Background(), []requestFunc{w, w}, 20*time.Millisecond, 1_000_000, &started))
+	if el := time.Since(start); el > 2*time.Second || res.ok == 0 || res.failed != 0 || res.elapsed < 70*time.Millisecond {
 		t.Fatalf("took %s, %+v", el, res)
 	}
 }

@@ -14,9 +14,9 @@ type report struct {
 	signRuns []signing // measured before and after the scenarios
 	pgNote   string
 	results  []result
-	// loadBefore and loadAfter are the one-minute load averages around the
-	// scenarios ("" where unknown).
-	loadBefore, loadAfter string
+	// idleBefore is the share of CPU time the machine was idle in the second
+	// before the run (-1: unknown).
+	idleBefore float64
 }
 
 // signRange is the slowest and the fastest signing measurement.
@@ -69,15 +69,19 @@ func (rep report) write(out io.Writer) {
 	lo, hi := rep.signRange()
 	fmt.Fprintf(out, "bare RS256 signing, 2048-bit key, in process on %d cores: %.0f to %.0f signatures/s over %d measurements\n",
 		hi.cores, lo.perSecond, hi.perSecond, len(rep.signRuns))
-	fmt.Fprintf(out, "(%.0f to %.0f µs per signature per core); each signing scenario is compared with the runs just before and after it\n",
+	fmt.Fprintf(out, "(%.0f to %.0f µs per signature per core); a scenario that signs is compared with the runs interleaved with it\n",
 		float64(hi.cores)*1e6/hi.perSecond, float64(lo.cores)*1e6/lo.perSecond)
-	if rep.loadBefore != "" {
-		fmt.Fprintf(out, "machine load average (1 min) before/after the scenarios: %s / %s\n", rep.loadBefore, rep.loadAfter)
+	if rep.idleBefore >= 0 {
+		fmt.Fprintf(out, "the machine was %.0f%% idle in the second before the run", 100*rep.idleBefore)
+		if rep.idleBefore < 0.9 {
+			fmt.Fprint(out, ": WARNING, other work competes for the CPU and skews every figure, the ratios to the signing rate most")
+		}
+		fmt.Fprintln(out)
 	}
 	fmt.Fprintln(out)
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tsigns/req\tsign bound/s\tof sign bound\tPG calls/req\twrites/req\tins/upd/del per req\t")
+	fmt.Fprintln(tw, "scenario\treq/s\tp50\tp99\terrors\tCPU ms/req\tof it bench\tsigns/req\tsign bound/s\tof sign bound\tPG calls/req\twrites/req\tins/upd/del per req\t")
 	for _, r := range rep.results {
 		rate, bound := "-", "-"
 		if b := r.signBound.perSecond; r.scenario.signs > 0 && b > 0 {
@@ -89,14 +93,16 @@ func (rep report) write(out io.Writer) {
 			calls, writes = fmt.Sprintf("%.2f", c.calls), fmt.Sprintf("%.2f", c.writes)
 			iud = fmt.Sprintf("%.2f/%.2f/%.2f", c.inserts, c.updates, c.deletes)
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.scenario.name, r.rps(), ms(r.p50), ms(r.p99),
-			r.failed, r.scenario.signs, rate, bound, calls, writes, iud)
+		machine, self := r.cpuPerRequest()
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.scenario.name, r.rps(), ms(r.p50), ms(r.p99),
+			r.failed, machine, self, r.scenario.signs, rate, bound, calls, writes, iud)
 	}
 	tw.Flush()
 
 	fmt.Fprintln(out, "\n\"of sign bound\" is req/s x signatures per request / the bare signing rate measured around the")
 	fmt.Fprintln(out, "scenario (\"sign bound/s\"): the share of the machine's signing capacity the endpoint reaches,")
-	fmt.Fprintln(out, "with the load generator and PostgreSQL sharing the machine.")
+	fmt.Fprintln(out, "with the load generator and PostgreSQL sharing the machine. \"CPU ms/req\" is the whole machine's")
+	fmt.Fprintln(out, "busy CPU time under load per request (server, PostgreSQL and this load generator; \"of it bench\").")
 	if rep.pgNote != "" {
 		fmt.Fprintln(out, "PostgreSQL:", rep.pgNote)
 	} else {
@@ -121,6 +127,23 @@ func (rep report) write(out io.Writer) {
 			fmt.Fprintf(out, "  %8.3f/req  %-14s %s\n", float64(s.calls)/n, s.kind, oneLine(s.query, 150))
 		}
 	}
+}
+
+// cpuPerRequest formats the machine's and the load generator's CPU time
+// per request, in milliseconds.
+func (r result) cpuPerRequest() (machine, self string) {
+	machine, self = "n/a", "n/a"
+	n := r.ok + r.failed
+	if n == 0 {
+		return
+	}
+	if r.cpu.machine >= 0 {
+		machine = fmt.Sprintf("%.3f", float64(r.cpu.machine)/float64(time.Millisecond)/float64(n))
+	}
+	if r.cpu.self >= 0 {
+		self = fmt.Sprintf("%.3f", float64(r.cpu.self)/float64(time.Millisecond)/float64(n))
+	}
+	return
 }
 
 func ms(d time.Duration) string {

@@ -46,13 +46,16 @@ func scenarioByName(name string) (scenario, bool) {
 	return scenario{}, false
 }
 
-func scenarioNames() string {
+// Scenarios names the scenarios, in the order they run.
+func Scenarios() []string {
 	names := make([]string, len(scenarios))
 	for i, s := range scenarios {
 		names[i] = s.name
 	}
-	return strings.Join(names, ", ")
+	return names
 }
+
+func scenarioNames() string { return strings.Join(Scenarios(), ", ") }
 
 func selectedScenarios(only []string) []scenario {
 	if len(only) == 0 {

@@ -15,9 +15,8 @@ import (
 
 // signing is the machine's bare RS256 rate: what the server could do if
 // signing were all it did. On a shared or throttled machine (a VM) the rate
-// drifts by tens of percent within a minute, so it is measured right before
-// and right after each scenario that signs, and that scenario is compared
-// with the mean of the two.
+// drifts, so it is measured interleaved with the load of each scenario that
+// signs (see runScenario).
 type signing struct {
 	perSecond float64
 	cores     int
@@ -73,7 +72,7 @@ func (s *signer) measure(ctx context.Context, d time.Duration) signing {
 	return signing{perSecond: float64(count.Load()) / elapsed.Seconds(), cores: cores, elapsed: elapsed}
 }
 
-// meanSigning averages measurements taken around a scenario.
+// meanSigning averages measurements interleaved with a scenario.
 func meanSigning(runs ...signing) signing {
 	var out signing
 	for _, r := range runs {
