@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,17 +49,17 @@ const (
 
 // Identification is an email address or phone number of a user.
 type Identification struct {
-	ID                      string    `db:"id"`
-	UserID                  string    `db:"user_id"`
-	Type                    string    `db:"type"`
-	Identifier              string    `db:"identifier"`
-	Verified                bool      `db:"verified"`
-	VerificationStrategy    *string   `db:"verification_strategy"`
-	Reserved                bool      `db:"reserved"`
-	ReservedForSecondFactor bool      `db:"reserved_for_second_factor"`
-	DefaultSecondFactor     bool      `db:"default_second_factor"`
-	CreatedAt               time.Time `db:"created_at"`
-	UpdatedAt               time.Time `db:"updated_at"`
+	ID                      string    `db:"id" json:"id"`
+	UserID                  string    `db:"user_id" json:"user_id"`
+	Type                    string    `db:"type" json:"type"`
+	Identifier              string    `db:"identifier" json:"identifier"`
+	Verified                bool      `db:"verified" json:"verified"`
+	VerificationStrategy    *string   `db:"verification_strategy" json:"verification_strategy"`
+	Reserved                bool      `db:"reserved" json:"reserved"`
+	ReservedForSecondFactor bool      `db:"reserved_for_second_factor" json:"reserved_for_second_factor"`
+	DefaultSecondFactor     bool      `db:"default_second_factor" json:"default_second_factor"`
+	CreatedAt               time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt               time.Time `db:"updated_at" json:"updated_at"`
 }
 
 const userColumns = `id, external_id, username, first_name, last_name, locale, password_digest,
@@ -112,16 +113,34 @@ func writeUser(ctx context.Context, tx pgx.Tx, u User) error {
 	return err
 }
 
-// GetUser loads a user with its identifications.
+// userRow is a user with its identifications aggregated as JSON, so one
+// round trip loads both.
+type userRow struct {
+	User
+	Idents []byte `db:"idents"`
+}
+
+// GetUser loads a user with its identifications in one round trip: it sits
+// on the hot paths of userinfo, token issuance and every page.
 func (db *DB) GetUser(ctx context.Context, id string) (User, error) {
-	users, err := db.usersByID(ctx, db.Pool, []string{id}, false)
+	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
+		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+		FROM users WHERE id = $1`, id)
 	if err != nil {
-		return User{}, err
+		return User{}, mapErr(err)
 	}
-	if len(users) == 0 {
-		return User{}, ErrNotFound
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[userRow])
+	if err != nil {
+		return User{}, mapErr(err)
 	}
-	return users[0], nil
+	u := r.User
+	if err := json.Unmarshal(r.Idents, &u.Identifications); err != nil {
+		return User{}, fmt.Errorf("store: decode identifications: %w", err)
+	}
+	if len(u.Identifications) == 0 {
+		u.Identifications = nil
+	}
+	return u, nil
 }
 
 // UpdateUser loads the user under a row lock, lets fn change it, and writes
