@@ -25,21 +25,9 @@ func (p *Provider) verifyAccessToken(ctx context.Context, raw string) (*accessCl
 	if strings.HasPrefix(raw, opaquePrefix) {
 		return p.verifyOpaque(ctx, raw)
 	}
-	claims := &accessClaims{}
-	tok, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
-		if typ, _ := t.Header["typ"].(string); typ != "at+jwt" {
-			return nil, errTokenInvalid
-		}
-		kid, _ := t.Header["kid"].(string)
-		key, ok := p.keyring.PublicKey(kid)
-		if !ok {
-			return nil, errTokenInvalid
-		}
-		return key, nil
-	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(p.settings.Issuer), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(p.now), jwt.WithLeeway(5*time.Second))
-	if err != nil || !tok.Valid || claims.ID == "" {
-		return nil, errTokenInvalid
+	claims, err := p.parseAccessJWT(raw)
+	if err != nil {
+		return nil, err
 	}
 	revoked, err := p.store.TokenRevoked(ctx, claims.ID, claims.GrantID, claims.ClientID)
 	if err != nil {
@@ -71,4 +59,26 @@ func (p *Provider) verifyOpaque(ctx context.Context, raw string) (*accessClaims,
 	}
 	c.IssuedAt, c.ExpiresAt = jwt.NewNumericDate(t.CreatedAt), jwt.NewNumericDate(t.ExpiresAt)
 	return c, nil
+}
+
+// parseAccessJWT checks a JWT access token's signature and claims without
+// touching the database; revocation is the caller's one read.
+func (p *Provider) parseAccessJWT(raw string) (*accessClaims, error) {
+	claims := &accessClaims{}
+	tok, err := jwt.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != "at+jwt" {
+			return nil, errTokenInvalid
+		}
+		kid, _ := t.Header["kid"].(string)
+		key, ok := p.keyring.PublicKey(kid)
+		if !ok {
+			return nil, errTokenInvalid
+		}
+		return key, nil
+	}, jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(p.settings.Issuer), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(p.now), jwt.WithLeeway(5*time.Second))
+	if err != nil || !tok.Valid || claims.ID == "" {
+		return nil, errTokenInvalid
+	}
+	return claims, nil
 }

@@ -173,11 +173,36 @@ func (db *DB) InsertRefreshToken(ctx context.Context, rt RefreshToken) error {
 // read as a live one.
 func (db *DB) TokenRevoked(ctx context.Context, jti, grantID, clientID string) (bool, error) {
 	var revoked bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM oauth_revoked_jtis WHERE jti = $1)
-		OR NOT EXISTS (SELECT 1 FROM oauth_applications WHERE client_id = $3)
-		OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM oauth_grants WHERE id = $2 AND revoked_at IS NULL))`,
-		jti, grantID, clientID).Scan(&revoked)
+	err := db.Pool.QueryRow(ctx, `SELECT `+tokenRevokedExpr, jti, grantID, clientID).Scan(&revoked)
 	return revoked, mapErr(err)
+}
+
+// tokenRevokedExpr is the revocation test on parameters $1 (jti), $2 (grant
+// id, ” for none) and $3 (client id).
+const tokenRevokedExpr = `(EXISTS (SELECT 1 FROM oauth_revoked_jtis WHERE jti = $1)
+		OR NOT EXISTS (SELECT 1 FROM oauth_applications WHERE client_id = $3)
+		OR ($2 <> '' AND NOT EXISTS (SELECT 1 FROM oauth_grants WHERE id = $2 AND revoked_at IS NULL)))`
+
+// UserForAccessToken loads a token's user with its identifications and, in
+// the same round trip, whether the token is revoked: userinfo's one read.
+func (db *DB) UserForAccessToken(ctx context.Context, userID, jti, grantID, clientID string) (User, bool, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
+		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
+		`+tokenRevokedExpr+` AS revoked
+		FROM users WHERE id = $4`, jti, grantID, clientID, userID)
+	if err != nil {
+		return User{}, false, mapErr(err)
+	}
+	type row struct {
+		userRow
+		Revoked bool `db:"revoked"`
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return User{}, false, mapErr(err)
+	}
+	u, err := r.userRow.decode()
+	return u, r.Revoked, err
 }
 
 // RevokeJTI records a revoked JWT access token until its expiry.

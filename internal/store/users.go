@@ -133,6 +133,10 @@ func (db *DB) GetUser(ctx context.Context, id string) (User, error) {
 	if err != nil {
 		return User{}, mapErr(err)
 	}
+	return r.decode()
+}
+
+func (r userRow) decode() (User, error) {
 	u := r.User
 	if err := json.Unmarshal(r.Idents, &u.Identifications); err != nil {
 		return User{}, fmt.Errorf("store: decode identifications: %w", err)
