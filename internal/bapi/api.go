@@ -46,7 +46,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Patch("/users/{userID}", h(a.updateUser))
 	r.Delete("/users/{userID}", h(a.deleteUser))
 	r.Patch("/users/{userID}/metadata", h(a.mergeMetadata))
-	r.Post("/users/{userID}/ban", h(a.userAction(a.ban)))
+	r.Post("/users/{userID}/ban", h(a.userAction(a.Users.Ban)))
 	r.Post("/users/{userID}/unban", h(a.userAction(a.Users.Unban)))
 	r.Post("/users/{userID}/lock", h(a.userAction(a.Users.Lock)))
 	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))

@@ -73,16 +73,6 @@ func (a *API) userAction(fn func(context.Context, string) (store.User, error)) h
 	}
 }
 
-// ban bans a user and revokes their sessions: a banned user is signed out
-// everywhere at once, not when their sessions happen to expire.
-func (a *API) ban(ctx context.Context, id string) (store.User, error) {
-	u, err := a.Users.Ban(ctx, id)
-	if err != nil {
-		return u, err
-	}
-	return u, a.Sessions.RevokeAllForUser(ctx, id)
-}
-
 func (a *API) verifyPassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Password *string `json:"password"`

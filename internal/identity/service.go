@@ -19,6 +19,7 @@ type Store interface {
 	CreateUser(ctx context.Context, u store.User) error
 	GetUser(ctx context.Context, id string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(*store.User) error) (store.User, error)
+	BanUser(ctx context.Context, id string, at time.Time) (store.User, error)
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, error)
 	CountUsers(ctx context.Context, f store.UserFilter) (int64, error)
@@ -106,9 +107,11 @@ func (s *Service) update(ctx context.Context, id string, fn func(*store.User) er
 	return u, translate(err)
 }
 
-// Ban bans a user: they can no longer sign in.
+// Ban bans a user: they can no longer sign in, and every session they have
+// is revoked in the same transaction.
 func (s *Service) Ban(ctx context.Context, id string) (store.User, error) {
-	return s.update(ctx, id, func(u *store.User) error { u.Banned = true; return nil })
+	u, err := s.store.BanUser(ctx, id, s.now())
+	return u, translate(err)
 }
 
 // Unban lifts a ban.

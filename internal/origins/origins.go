@@ -6,7 +6,6 @@ package origins
 import (
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/apperr"
@@ -94,14 +93,4 @@ func (o *Set) CORS(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// List returns the trusted origins, for policies that must name them.
-func (o *Set) List() []string {
-	out := make([]string, 0, len(o.allowed))
-	for k := range o.allowed {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

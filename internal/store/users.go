@@ -173,6 +173,29 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*User) error) (
 	return out, err
 }
 
+// BanUser bans a user and revokes their active sessions in one
+// transaction, so a ban never leaves a session alive.
+func (db *DB) BanUser(ctx context.Context, id string, at time.Time) (User, error) {
+	var out User
+	err := db.InTx(ctx, func(tx pgx.Tx) error {
+		u, err := db.lockUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		u.Banned, u.UpdatedAt = true, at
+		if err := writeUser(ctx, tx, u); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET status = 'revoked', ended_at = $2, updated_at = $2
+			WHERE user_id = $1 AND status = 'active'`, id, at); err != nil {
+			return err
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
 // DeleteUser removes a user and, by cascade, everything it owns.
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	tag, err := db.Pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
