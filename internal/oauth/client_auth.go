@@ -13,33 +13,48 @@ import (
 // (client_secret_basic), the form (client_secret_post), or a bare client_id
 // for public clients (none). Using two methods at once is refused.
 func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (store.OAuthApp, *Error) {
+	id, secret, e := clientCredentials(r, form)
+	if e != nil {
+		return store.OAuthApp{}, e
+	}
+	app, err := p.store.OAuthAppByClientID(ctx, id)
+	return checkClient(app, err, secret)
+}
+
+// clientCredentials reads the client id and secret from Basic or the form.
+func clientCredentials(r *http.Request, form url.Values) (id, secret string, e *Error) {
 	basicID, basicSecret, hasBasic := r.BasicAuth()
 	if hasBasic {
 		// RFC 6749 §2.3.1: the credentials are form-urlencoded inside Basic.
-		if id, err := url.QueryUnescape(basicID); err == nil {
-			basicID = id
+		if v, err := url.QueryUnescape(basicID); err == nil {
+			basicID = v
 		}
-		if s, err := url.QueryUnescape(basicSecret); err == nil {
-			basicSecret = s
+		if v, err := url.QueryUnescape(basicSecret); err == nil {
+			basicSecret = v
 		}
 	}
 	postID, postSecret := form.Get("client_id"), form.Get("client_secret")
 	switch {
 	case hasBasic && postSecret != "":
-		return store.OAuthApp{}, errInvalidRequest("Use one client authentication method, not two.")
+		return "", "", errInvalidRequest("Use one client authentication method, not two.")
 	case hasBasic && postID != "" && postID != basicID:
-		return store.OAuthApp{}, errInvalidRequest("client_id does not match the authenticated client.")
+		return "", "", errInvalidRequest("client_id does not match the authenticated client.")
 	}
-	id, secret := postID, postSecret
+	id, secret = postID, postSecret
 	if hasBasic {
 		id, secret = basicID, basicSecret
 	}
 	if id == "" {
-		return store.OAuthApp{}, errInvalidClient("Client authentication is required.")
+		return "", "", errInvalidClient("Client authentication is required.")
 	}
-	app, err := p.store.OAuthAppByClientID(ctx, id)
-	if err != nil {
-		hashToken(secret) // same work as a real check
+	return id, secret, nil
+}
+
+// checkClient checks a secret against the looked-up application (lookupErr
+// is the lookup's error); the same work is done when there is no such app.
+func checkClient(app store.OAuthApp, lookupErr error, secret string) (store.OAuthApp, *Error) {
+	if lookupErr != nil {
+		hashToken(secret)
 		return store.OAuthApp{}, errInvalidClient("Client authentication failed.")
 	}
 	if app.Public {

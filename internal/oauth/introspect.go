@@ -16,6 +16,26 @@ func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, e)
 		return
 	}
+	token := form.Get("token")
+	// The common case — a client asking about its own JWT access token — is
+	// one read: the client's record and the token's revocation state together.
+	if claims, err := p.parseAccessJWT(token); err == nil {
+		if id, secret, e := clientCredentials(r, form); e == nil && id == claims.ClientID {
+			app, revoked, err := p.store.AppWithTokenState(r.Context(), id, claims.ID, claims.GrantID)
+			if app, e := checkClient(app, err, secret); e != nil || app.Public {
+				writeError(w, r, firstErr(e, errInvalidClient("Introspection needs client credentials.")))
+				return
+			}
+			if revoked {
+				writeJSON(w, http.StatusOK, map[string]bool{"active": false})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"active": true, "client_id": claims.ClientID,
+				"iat": claims.IssuedAt.Unix(), "exp": claims.ExpiresAt.Unix(), "scope": claims.Scope,
+				"sub": claims.Subject, "token_type": "access_token", "iss": p.settings.Issuer, "jti": claims.ID})
+			return
+		}
+	}
 	app, e := p.authenticateClient(r.Context(), r, form)
 	if e != nil {
 		writeError(w, r, e)
@@ -26,7 +46,6 @@ func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inactive := map[string]bool{"active": false}
-	token := form.Get("token")
 	if token == "" {
 		writeError(w, r, errInvalidRequest("token is required."))
 		return
@@ -53,4 +72,11 @@ func (p *Provider) Introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"active": true, "client_id": app.ClientID, "iat": rt.CreatedAt.Unix(),
 		"exp": rt.ExpiresAt.Unix(), "scope": rt.Scopes, "sub": sub, "token_type": "refresh_token", "iss": p.settings.Issuer})
+}
+
+func firstErr(a, b *Error) *Error {
+	if a != nil {
+		return a
+	}
+	return b
 }

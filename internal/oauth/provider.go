@@ -50,6 +50,7 @@ type Store interface {
 	InsertRefreshToken(ctx context.Context, rt store.RefreshToken) error
 	TokenRevoked(ctx context.Context, jti, grantID, clientID string) (bool, error)
 	UserForAccessToken(ctx context.Context, userID, jti, grantID, clientID string) (store.User, bool, error)
+	AppWithTokenState(ctx context.Context, clientID, jti, grantID string) (store.OAuthApp, bool, error)
 	RevokeJTI(ctx context.Context, jti string, expires time.Time) error
 	InsertOpaqueAccessToken(ctx context.Context, t store.OpaqueAccessToken) error
 	LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.Time) (store.OpaqueAccessToken, error)

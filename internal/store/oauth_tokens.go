@@ -254,3 +254,22 @@ func (db *DB) LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.T
 	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OpaqueAccessToken])
 	return t, mapErr(err)
 }
+
+// AppWithTokenState loads an application by client_id together with the
+// revocation state of one of its JWT access tokens: introspection's one read.
+func (db *DB) AppWithTokenState(ctx context.Context, clientID, jti, grantID string) (OAuthApp, bool, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+oauthAppColumns+`, `+tokenRevokedExpr+` AS revoked
+		FROM oauth_applications WHERE client_id = $3`, jti, grantID, clientID)
+	if err != nil {
+		return OAuthApp{}, false, mapErr(err)
+	}
+	type row struct {
+		OAuthApp
+		Revoked bool `db:"revoked"`
+	}
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
+	if err != nil {
+		return OAuthApp{}, false, mapErr(err)
+	}
+	return r.OAuthApp, r.Revoked, nil
+}
