@@ -156,7 +156,7 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 	out := signUpJSON{Object: "sign_up_attempt", ID: su.ID, Status: su.Status,
 		RequiredFields: orEmpty(v.Required), OptionalFields: orEmpty(v.Optional), MissingFields: orEmpty(v.Missing),
 		UnverifiedFields: orEmpty(v.Unverified), Username: su.Username, EmailAddress: su.EmailAddress,
-		PhoneNumber: su.PhoneNumber, PasswordEnabled: su.PasswordDigest != nil || su.Status == signin.Complete,
+		PhoneNumber: su.PhoneNumber, PasswordEnabled: v.PasswordSet,
 		FirstName: su.FirstName, LastName: su.LastName, UnsafeMetadata: su.UnsafeMetadata,
 		PublicMetadata: json.RawMessage(`{}`), CreatedSessionID: su.CreatedSessionID, CreatedUserID: su.CreatedUserID,
 		AbandonAt: present.Ms(su.AbandonAt), LegalAcceptedAt: present.MsPtr(su.LegalAcceptedAt)}

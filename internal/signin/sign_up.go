@@ -31,6 +31,7 @@ type SignUpInput struct {
 // SignUpView is a sign-up with its requirement lists.
 type SignUpView struct {
 	SignUp       store.SignUp
+	PasswordSet  bool // the sign-up (or, once complete, its user) has a password
 	Verification *store.Verification
 	Required     []string
 	Optional     []string
@@ -294,8 +295,14 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 		}
 	}
 	v.Required, v.Optional, v.Missing, v.Unverified = s.requirements(su)
+	v.PasswordSet = su.PasswordDigest != nil
 	if su.Status == Complete {
 		v.Missing, v.Unverified = nil, nil // the user exists; nothing is owed any more
+		if su.CreatedUserID != nil {
+			if u, err := s.store.GetUser(ctx, *su.CreatedUserID); err == nil {
+				v.PasswordSet = u.PasswordDigest != nil
+			}
+		}
 	}
 	return v, nil
 }
