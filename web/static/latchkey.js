@@ -136,7 +136,7 @@
     signOut: signOut,
     redirectToSignIn: function (opts) { hosted("/sign-in", opts); },
     redirectToSignUp: function (opts) { hosted("/sign-up", opts); },
-    openUserProfile: function () { location.assign(base + "/user"); },
+    openUserProfile: function (opts) { hosted("/user", opts); },
     get user() { return state.user; },
     get session() { return state.session; },
     get client() { return state.client; },
