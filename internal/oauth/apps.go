@@ -203,3 +203,16 @@ func (p *Provider) ListApps(ctx context.Context, limit, offset int) ([]store.OAu
 func (p *Provider) DeleteApp(ctx context.Context, id string) error {
 	return translate(p.store.DeleteOAuthApp(ctx, id))
 }
+
+// ConnectedApps lists the applications a user has consented to, for the
+// account page.
+func (p *Provider) ConnectedApps(ctx context.Context, userID string) ([]store.ConnectedApp, error) {
+	apps, err := p.store.ConnectedApps(ctx, userID)
+	return apps, translate(err)
+}
+
+// RevokeAccess withdraws a user's consent to an application and revokes the
+// tokens it holds for them; the next authorization asks again.
+func (p *Provider) RevokeAccess(ctx context.Context, userID, appID string) error {
+	return translate(p.store.RevokeConsent(ctx, userID, appID, p.now()))
+}

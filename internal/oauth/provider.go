@@ -42,6 +42,8 @@ type Store interface {
 	DeleteOAuthApp(ctx context.Context, id string) error
 	Consent(ctx context.Context, userID, appID string) (string, error)
 	SaveConsent(ctx context.Context, userID, appID, scopes string, at time.Time) error
+	RevokeConsent(ctx context.Context, userID, appID string, at time.Time) error
+	ConnectedApps(ctx context.Context, userID string) ([]store.ConnectedApp, error)
 	InsertOAuthCode(ctx context.Context, c store.OAuthCode) error
 	RedeemOAuthCode(ctx context.Context, codeHash []byte, r store.Redemption) (store.OAuthCode, error)
 	RevokeGrant(ctx context.Context, grantID string, at time.Time) error

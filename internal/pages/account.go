@@ -29,6 +29,7 @@ func (p *Pages) accountRoutes(r chi.Router) {
 	r.Post("/user/password", h(p.csrf(p.signedIn(p.passwordChange))))
 	r.Post("/user/sessions/{id}/revoke", h(p.csrf(p.signedIn(p.sessionRevoke))))
 	r.Post("/user/delete", h(p.csrf(p.signedIn(p.deleteAccount))))
+	r.Post("/user/apps/{id}/revoke", h(p.csrf(p.signedIn(p.appRevoke))))
 }
 
 type ctxUser struct {
@@ -82,13 +83,18 @@ type accountData struct {
 	NamesOn, UsernameOn, PasswordOn, HasPassword, CanDelete     bool
 	Emails                                                      []emailRow
 	Sessions                                                    []sessionRow
+	Apps                                                        []appRow
+}
+
+type appRow struct {
+	ID, Name, Scopes, Granted string
 }
 
 var notices = map[string]string{
 	"profile": "Your profile was saved.", "email_added": "We sent a verification code to the new address.",
 	"email_verified": "The email address is verified.", "primary": "Your primary email address changed.",
 	"email_removed": "The email address was removed.", "password": "Your password was changed.",
-	"revoked": "That device was signed out.",
+	"revoked": "That device was signed out.", "app_revoked": "The application's access was revoked.",
 }
 
 func (p *Pages) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -125,6 +131,14 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 		}
 		d.Sessions = append(d.Sessions, sessionRow{ID: s.ID, Current: s.ID == cu.session.ID,
 			Created: s.CreatedAt.UTC().Format("2 Jan 2006 15:04 UTC"), LastActive: since(p.sessions.Now(), s.LastActiveAt)})
+	}
+	apps, err := p.oauth.ConnectedApps(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range apps {
+		d.Apps = append(d.Apps, appRow{ID: a.ApplicationID, Name: a.Name, Scopes: a.Scopes,
+			Granted: a.GrantedAt.UTC().Format("2 Jan 2006")})
 	}
 	v.Wide, v.Data = true, d
 	return p.render(w, status, "account", v)
@@ -324,4 +338,12 @@ func (p *Pages) deleteAccount(w http.ResponseWriter, r *http.Request, cu ctxUser
 	}
 	http.Redirect(w, r, "/sign-in", http.StatusSeeOther)
 	return nil
+}
+
+// appRevoke withdraws the consent given to an OAuth application.
+func (p *Pages) appRevoke(w http.ResponseWriter, r *http.Request, cu ctxUser) error {
+	if err := p.oauth.RevokeAccess(r.Context(), cu.user.ID, chi.URLParam(r, "id")); err != nil {
+		return err
+	}
+	return p.back(w, r, "app_revoked")
 }

@@ -124,8 +124,35 @@ func (db *DB) SaveConsent(ctx context.Context, userID, appID, scopes string, at 
 	return mapErr(err)
 }
 
-// RevokeConsent forgets a consent.
-func (db *DB) RevokeConsent(ctx context.Context, userID, appID string) error {
-	_, err := db.Pool.Exec(ctx, `DELETE FROM oauth_consents WHERE user_id=$1 AND application_id=$2`, userID, appID)
-	return mapErr(err)
+// RevokeConsent forgets a consent and revokes every grant the user gave the
+// application, in one transaction: the application loses access at once.
+func (db *DB) RevokeConsent(ctx context.Context, userID, appID string, at time.Time) error {
+	return db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM oauth_consents WHERE user_id=$1 AND application_id=$2`, userID, appID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE oauth_grants SET revoked_at = $3
+			WHERE user_id = $1 AND application_id = $2 AND revoked_at IS NULL`, userID, appID, at)
+		return err
+	})
+}
+
+// ConnectedApp is an application a user has consented to.
+type ConnectedApp struct {
+	ApplicationID string    `db:"application_id"`
+	Name          string    `db:"name"`
+	Scopes        string    `db:"scopes"`
+	GrantedAt     time.Time `db:"updated_at"`
+}
+
+// ConnectedApps lists the applications a user has consented to.
+func (db *DB) ConnectedApps(ctx context.Context, userID string) ([]ConnectedApp, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT c.application_id, a.name, c.scopes, c.updated_at
+		FROM oauth_consents c JOIN oauth_applications a ON a.id = c.application_id
+		WHERE c.user_id = $1 ORDER BY c.updated_at DESC`, userID)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	apps, err := pgx.CollectRows(rows, pgx.RowToStructByName[ConnectedApp])
+	return apps, mapErr(err)
 }
