@@ -20,15 +20,7 @@ func (p *Provider) CurrentSession(r *http.Request) (store.Session, bool) {
 	if err != nil {
 		return store.Session{}, false
 	}
-	client, ok, err := p.sessions.ResolveClient(r.Context(), c.Value)
-	if err != nil || !ok || client.LastActiveSessionID == nil {
-		return store.Session{}, false
-	}
-	s, err := p.sessions.Get(r.Context(), *client.LastActiveSessionID, client.ID)
-	if err != nil || p.sessions.Status(s) != session.StatusActive {
-		return store.Session{}, false
-	}
-	return s, true
+	return p.sessions.ActiveSession(r.Context(), c.Value)
 }
 
 // Authorize serves GET and POST /oauth/authorize.

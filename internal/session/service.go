@@ -40,6 +40,7 @@ type Store interface {
 	UpdateSession(ctx context.Context, id string, fn func(*store.Session) error) (store.Session, error)
 	EndSessions(ctx context.Context, byColumn, value, status string, at time.Time) (int64, error)
 	TouchSession(ctx context.Context, id string, at, notAfter time.Time) error
+	ActiveSessionOfClient(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error)
 }
 
 // Service manages clients and sessions.
@@ -132,4 +133,17 @@ func (s *Service) NewSession(clientID, userID, strategy string) store.Session {
 		ExpireAt: expire, LastActiveAt: now, FirstFactorVerifiedAt: now, AuthenticationStrategy: &strategy,
 		CreatedAt: now, UpdatedAt: now,
 	}
+}
+
+// ActiveSession returns the session the browser holding token is signed in
+// with, if it is active now: one round trip for the OAuth provider's hot path.
+func (s *Service) ActiveSession(ctx context.Context, token string) (store.Session, bool) {
+	if token == "" || len(token) > 128 {
+		return store.Session{}, false
+	}
+	sess, err := s.store.ActiveSessionOfClient(ctx, HashToken(token), s.now())
+	if err != nil || s.Status(sess) != StatusActive {
+		return store.Session{}, false
+	}
+	return sess, true
 }

@@ -134,3 +134,19 @@ func (db *DB) TouchSession(ctx context.Context, id string, at, notAfter time.Tim
 		id, at, notAfter)
 	return mapErr(err)
 }
+
+// ActiveSessionOfClient returns the session a client token's browser is
+// signed in with (its last active session), in one round trip. The caller
+// still applies the clock (lifetime and inactivity) to the result.
+func (db *DB) ActiveSessionOfClient(ctx context.Context, tokenHash []byte, now time.Time) (Session, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT s.id, s.client_id, s.user_id, s.status, s.expire_at, s.last_active_at,
+			s.first_factor_verified_at, s.second_factor_verified_at, s.authentication_strategy, s.created_at,
+			s.updated_at, s.ended_at
+		FROM clients c JOIN sessions s ON s.id = c.last_active_session_id AND s.client_id = c.id
+		WHERE c.token_hash = $1 AND c.expires_at > $2 AND s.status = 'active'`, tokenHash, now)
+	if err != nil {
+		return Session{}, mapErr(err)
+	}
+	s, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[Session])
+	return s, mapErr(err)
+}
