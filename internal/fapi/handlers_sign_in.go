@@ -26,6 +26,21 @@ func existingClientID(r *http.Request) (string, error) {
 	return st.client.ID, nil
 }
 
+// stepForm reads the body of a step on an existing sign-in or sign-up: read
+// picks the fields, unknown ones are refused, and the browser's client id is
+// returned (404 without a client).
+func stepForm(r *http.Request, read func(*form)) (string, error) {
+	f, err := parseForm(r)
+	if err != nil {
+		return "", err
+	}
+	read(f)
+	if err := f.done(); err != nil {
+		return "", err
+	}
+	return existingClientID(r)
+}
+
 func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseForm(r)
 	if err != nil {
@@ -55,16 +70,11 @@ func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	in := signin.PrepareInput{Strategy: f.get("strategy"), EmailAddressID: f.get("email_address_id"),
-		RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var in signin.PrepareInput
+	cid, err := stepForm(r, func(f *form) {
+		in = signin.PrepareInput{Strategy: f.get("strategy"), EmailAddressID: f.get("email_address_id"),
+			RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+	})
 	if err != nil {
 		return err
 	}
@@ -73,15 +83,10 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	in := signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r)}
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var in signin.AttemptInput
+	cid, err := stepForm(r, func(f *form) {
+		in = signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r)}
+	})
 	if err != nil {
 		return err
 	}
@@ -90,15 +95,9 @@ func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	pw, signOut := f.get("password"), f.bool("sign_out_of_other_sessions")
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var pw string
+	var signOut bool
+	cid, err := stepForm(r, func(f *form) { pw, signOut = f.get("password"), f.bool("sign_out_of_other_sessions") })
 	if err != nil {
 		return err
 	}

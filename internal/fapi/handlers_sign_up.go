@@ -54,15 +54,8 @@ func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	in := signUpInput(f, r)
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var in signin.SignUpInput
+	cid, err := stepForm(r, func(f *form) { in = signUpInput(f, r) })
 	if err != nil {
 		return err
 	}
@@ -71,15 +64,8 @@ func (a *API) updateSignUp(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) prepareSignUpVerification(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	strategy, redirect := f.get("strategy"), f.get("redirect_url")
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var strategy, redirect string
+	cid, err := stepForm(r, func(f *form) { strategy, redirect = f.get("strategy"), f.get("redirect_url") })
 	if err != nil {
 		return err
 	}
@@ -88,15 +74,8 @@ func (a *API) prepareSignUpVerification(w http.ResponseWriter, r *http.Request) 
 }
 
 func (a *API) attemptSignUpVerification(w http.ResponseWriter, r *http.Request) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	strategy, code := f.get("strategy"), f.get("code")
-	if err := f.done(); err != nil {
-		return err
-	}
-	cid, err := existingClientID(r)
+	var strategy, code string
+	cid, err := stepForm(r, func(f *form) { strategy, code = f.get("strategy"), f.get("code") })
 	if err != nil {
 		return err
 	}

@@ -52,9 +52,6 @@ func NewService(s Store, h *password.Hasher, r Rules, now func() time.Time) *Ser
 // Now is the service clock, for presenters that compute remaining times.
 func (s *Service) Now() time.Time { return s.now() }
 
-// Rules returns the rules in force.
-func (s *Service) Rules() Rules { return s.rules }
-
 // translate maps store errors to API errors: unknown ids become 404, unique
 // violations become Clerk's form_identifier_exists on the right field.
 func translate(err error) error {

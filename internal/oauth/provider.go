@@ -56,7 +56,6 @@ type Store interface {
 	RevokeJTI(ctx context.Context, jti string, expires time.Time) error
 	InsertOpaqueAccessToken(ctx context.Context, t store.OpaqueAccessToken) error
 	LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.Time) (store.OpaqueAccessToken, error)
-	GrantApplication(ctx context.Context, grantID string) (string, error)
 }
 
 // Provider is the OAuth 2.0 / OIDC provider.

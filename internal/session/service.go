@@ -38,7 +38,7 @@ type Store interface {
 	SessionsByClient(ctx context.Context, clientID string) ([]store.Session, error)
 	ListSessions(ctx context.Context, f store.SessionFilter) ([]store.Session, error)
 	UpdateSession(ctx context.Context, id string, fn func(*store.Session) error) (store.Session, error)
-	EndSessions(ctx context.Context, byColumn, value, status string, at time.Time) (int64, error)
+	EndClientSessions(ctx context.Context, clientID, status string, at time.Time) (int64, error)
 	TouchSession(ctx context.Context, id string, at, notAfter time.Time) error
 	ActiveSessionOfClient(ctx context.Context, tokenHash []byte, now time.Time) (store.Session, error)
 }

@@ -133,19 +133,13 @@ func (s *Service) End(ctx context.Context, id, clientID, status string) (store.S
 // EndAllForClient signs every session of a client out.
 func (s *Service) EndAllForClient(ctx context.Context, clientID string) error {
 	now := s.now()
-	if _, err := s.store.EndSessions(ctx, "client_id", clientID, StatusEnded, now); err != nil {
+	if _, err := s.store.EndClientSessions(ctx, clientID, StatusEnded, now); err != nil {
 		return translate(err)
 	}
 	_, err := s.store.UpdateClient(ctx, clientID, func(c *store.Client) error {
 		c.LastActiveSessionID, c.UpdatedAt = nil, now
 		return nil
 	})
-	return translate(err)
-}
-
-// RevokeAllForUser revokes every active session of a user (ban, password reset).
-func (s *Service) RevokeAllForUser(ctx context.Context, userID string) error {
-	_, err := s.store.EndSessions(ctx, "user_id", userID, StatusRevoked, s.now())
 	return translate(err)
 }
 

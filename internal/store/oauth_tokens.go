@@ -211,13 +211,6 @@ func (db *DB) RevokeJTI(ctx context.Context, jti string, expires time.Time) erro
 	return mapErr(err)
 }
 
-// GrantOf reads a grant (for revocation by application).
-func (db *DB) GrantApplication(ctx context.Context, grantID string) (string, error) {
-	var app string
-	err := db.Pool.QueryRow(ctx, `SELECT application_id FROM oauth_grants WHERE id = $1`, grantID).Scan(&app)
-	return app, mapErr(err)
-}
-
 // OpaqueAccessToken is a stored opaque access token (by hash).
 type OpaqueAccessToken struct {
 	TokenHash     []byte    `db:"token_hash"`

@@ -113,16 +113,11 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn func(*Session) er
 	return out, err
 }
 
-// EndSessions sets status on every session matching the query that is still
-// active, returning how many changed. Used for sign-out-all and for revoking a
-// banned user's sessions.
-func (db *DB) EndSessions(ctx context.Context, byColumn, value, status string, at time.Time) (int64, error) {
-	col := map[string]string{"client_id": "client_id", "user_id": "user_id"}[byColumn]
-	if col == "" {
-		panic("store: EndSessions by unknown column " + byColumn)
-	}
+// EndClientSessions sets status on every still-active session of a client
+// (sign out everywhere on this browser), returning how many changed.
+func (db *DB) EndClientSessions(ctx context.Context, clientID, status string, at time.Time) (int64, error) {
 	tag, err := db.Pool.Exec(ctx, `UPDATE sessions SET status = $2, ended_at = $3, updated_at = $3
-		WHERE `+col+` = $1 AND status = 'active'`, value, status, at)
+		WHERE client_id = $1 AND status = 'active'`, clientID, status, at)
 	return tag.RowsAffected(), mapErr(err)
 }
 
