@@ -93,3 +93,11 @@ const (
 	OAuthApp   = "oa"
 	OAuthGrant = "grt"
 )
+
+// Prefixes of social connections: ExternalAccount is a user's account at an
+// upstream provider (Clerk's "eac_"), RedirectURL an allowlisted native-app
+// redirect URL (Clerk's "ru_").
+const (
+	ExternalAccount = "eac"
+	RedirectURL     = "ru"
+)
