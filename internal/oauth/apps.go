@@ -170,6 +170,7 @@ func (p *Provider) UpdateApp(ctx context.Context, id string, in AppInput) (store
 		a.UpdatedAt = p.now()
 		return p.applyApp(a, in, false)
 	})
+	p.apps.evict(a.ClientID) // here at once; other replicas on the NOTIFY
 	return a, translate(err)
 }
 
@@ -184,6 +185,7 @@ func (p *Provider) RotateSecret(ctx context.Context, id string) (AppWithSecret, 
 		a.ClientSecretHash, a.UpdatedAt = hashToken(secret), p.now()
 		return nil
 	})
+	p.apps.evict(a.ClientID)
 	return AppWithSecret{App: a, Secret: secret}, translate(err)
 }
 
@@ -201,7 +203,9 @@ func (p *Provider) ListApps(ctx context.Context, limit, offset int) ([]store.OAu
 
 // DeleteApp removes an application and everything it was granted.
 func (p *Provider) DeleteApp(ctx context.Context, id string) error {
-	return translate(p.store.DeleteOAuthApp(ctx, id))
+	err := p.store.DeleteOAuthApp(ctx, id)
+	p.apps.evictAll()
+	return translate(err)
 }
 
 // ConnectedApps lists the applications a user has consented to, for the

@@ -49,7 +49,7 @@ func (p *Provider) ParseAuthorize(ctx context.Context, q url.Values) (*AuthReque
 	if clientID == "" {
 		return nil, nil, fatal("The request names no application (client_id is missing).")
 	}
-	app, err := p.store.OAuthAppByClientID(ctx, clientID)
+	app, err := p.appByClientID(ctx, clientID)
 	if err != nil {
 		return nil, nil, fatal("The application asking you to sign in is not registered here.")
 	}

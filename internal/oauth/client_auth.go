@@ -17,7 +17,7 @@ func (p *Provider) authenticateClient(ctx context.Context, r *http.Request, form
 	if e != nil {
 		return store.OAuthApp{}, e
 	}
-	app, err := p.store.OAuthAppByClientID(ctx, id)
+	app, err := p.appByClientID(ctx, id)
 	return checkClient(app, err, secret)
 }
 

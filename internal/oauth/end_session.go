@@ -52,7 +52,7 @@ func (p *Provider) EndSession(w http.ResponseWriter, r *http.Request) {
 	// request changes nothing.
 	target := p.settings.Issuer + "/sign-in"
 	if post := q.Get("post_logout_redirect_uri"); post != "" {
-		app, err := p.store.OAuthAppByClientID(r.Context(), clientID)
+		app, err := p.appByClientID(r.Context(), clientID)
 		if clientID == "" || err != nil || !exactMatch(post, app.PostLogoutRedirectURIs) && !exactMatch(post, app.RedirectURIs) {
 			ErrorPage(w, r, fatal("The address to return to after signing out is not registered by the application."))
 			return

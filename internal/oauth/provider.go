@@ -45,7 +45,7 @@ type Store interface {
 	RevokeConsent(ctx context.Context, userID, appID string, at time.Time) error
 	ConnectedApps(ctx context.Context, userID string) ([]store.ConnectedApp, error)
 	InsertOAuthCode(ctx context.Context, c store.OAuthCode) error
-	RedeemOAuthCode(ctx context.Context, codeHash []byte, r store.Redemption) (store.OAuthCode, error)
+	RedeemOAuthCode(ctx context.Context, codeHash []byte, r store.Redemption) (store.OAuthCode, store.User, error)
 	RevokeGrant(ctx context.Context, grantID string, at time.Time) error
 	RotateRefreshToken(ctx context.Context, hash, newHash []byte, scopes string, now, expires time.Time) (store.RefreshToken, bool, error)
 	RefreshTokenByHash(ctx context.Context, hash []byte) (store.RefreshToken, error)
@@ -56,6 +56,7 @@ type Store interface {
 	RevokeJTI(ctx context.Context, jti string, expires time.Time) error
 	InsertOpaqueAccessToken(ctx context.Context, t store.OpaqueAccessToken) error
 	LiveOpaqueAccessToken(ctx context.Context, hash []byte, now time.Time) (store.OpaqueAccessToken, error)
+	Listen(ctx context.Context, channel string, live func(bool), onNotify func(payload string)) error
 }
 
 // Provider is the OAuth 2.0 / OIDC provider.
@@ -66,6 +67,7 @@ type Provider struct {
 	sessions *session.Service
 	settings Settings
 	now      func() time.Time
+	apps     *appCache // applications by client_id, kept in step by Run
 	// Discovery documents are built once: serving them is a memcpy.
 	discovery, asMetadata []byte
 }
@@ -81,7 +83,8 @@ func New(s Store, k *keys.Keyring, users *identity.Service, sessions *session.Se
 	if settings.CodeTTL <= 0 {
 		settings.CodeTTL = 10 * time.Minute
 	}
-	p := &Provider{store: s, keyring: k, users: users, sessions: sessions, settings: settings, now: now}
+	p := &Provider{store: s, keyring: k, users: users, sessions: sessions, settings: settings, now: now,
+		apps: newAppCache(now)}
 	p.discovery, p.asMetadata = p.buildDiscovery()
 	return p
 }

@@ -29,7 +29,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 	refresh := randomToken()
 	red := store.Redemption{GrantID: grantID, RefreshTokenHash: hashToken(refresh),
 		RefreshExpiresAt: now.Add(p.settings.RefreshTokenTTL), Now: now}
-	c, err := p.store.RedeemOAuthCode(r.Context(), hashToken(code), red)
+	c, u, err := p.store.RedeemOAuthCode(r.Context(), hashToken(code), red)
 	switch {
 	case errors.Is(err, store.ErrCodeReused):
 		return nil, errInvalidGrant("The code has already been used; the tokens issued for it are revoked.")
@@ -56,8 +56,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 	case c.CodeChallenge != nil && !verifierMatches(verifier, *c.CodeChallenge):
 		return fail(errInvalidGrant("code_verifier does not match the code_challenge."))
 	}
-	u, err := p.users.GetUser(r.Context(), c.UserID)
-	if err != nil || u.Banned {
+	if u.Banned {
 		return fail(errInvalidGrant("The user is no longer allowed to sign in."))
 	}
 	out := &issued{TokenType: "Bearer", ExpiresIn: int64(p.settings.AccessTokenTTL.Seconds()), Scope: c.Scopes}

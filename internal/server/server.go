@@ -129,6 +129,7 @@ func (s *Server) Run(ctx context.Context) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return s.Notifier.Run(gctx) })
 	g.Go(func() error { return s.Keyring.Run(gctx) })
+	g.Go(func() error { return s.OAuth.Run(gctx) })
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {

@@ -49,9 +49,11 @@ type Redemption struct {
 
 // RedeemOAuthCode marks a code used and creates its grant (and refresh
 // token) in one statement, so of any number of concurrent redemptions
-// exactly one succeeds. A code already used returns ErrCodeReused after its
-// grant is revoked: the tokens it produced may be in an attacker's hands.
-func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption) (OAuthCode, error) {
+// exactly one succeeds; the same statement returns the code's user with its
+// identifications, for the tokens. A code already used returns ErrCodeReused
+// after its grant is revoked: the tokens it produced may be in an attacker's
+// hands.
+func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption) (OAuthCode, User, error) {
 	rows, err := db.Pool.Query(ctx, `
 		WITH c AS (
 			UPDATE oauth_codes SET used_at = $2, grant_id = $3
@@ -65,32 +67,39 @@ func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption
 			SELECT $4, $3, application_id, user_id, scopes, $2, $5 FROM c
 			WHERE $4::bytea IS NOT NULL AND ' ' || scopes || ' ' LIKE '% offline_access %'
 		)
-		SELECT `+codeColumns+` FROM c`, codeHash, r.Now, r.GrantID, r.RefreshTokenHash, r.RefreshExpiresAt)
+		SELECT c.*, `+qualified("users", userColumns)+`,
+			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+		FROM c JOIN users ON users.id = c.user_id`, codeHash, r.Now, r.GrantID, r.RefreshTokenHash, r.RefreshExpiresAt)
 	if err != nil {
-		return OAuthCode{}, mapErr(err)
+		return OAuthCode{}, User{}, mapErr(err)
 	}
-	code, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[OAuthCode])
+	type row struct {
+		OAuthCode
+		userRow
+	}
+	got, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
 	if err == nil {
-		return code, nil
+		u, err := got.userRow.decode()
+		return got.OAuthCode, u, err
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return OAuthCode{}, mapErr(err)
+		return OAuthCode{}, User{}, mapErr(err)
 	}
 	// Unknown or already used: a reuse revokes what the first redemption produced.
 	var grant *string
 	qerr := db.Pool.QueryRow(ctx, `SELECT grant_id FROM oauth_codes WHERE code_hash = $1`, codeHash).Scan(&grant)
 	if errors.Is(qerr, pgx.ErrNoRows) {
-		return OAuthCode{}, ErrNotFound
+		return OAuthCode{}, User{}, ErrNotFound
 	}
 	if qerr != nil {
-		return OAuthCode{}, mapErr(qerr)
+		return OAuthCode{}, User{}, mapErr(qerr)
 	}
 	if grant != nil {
 		if err := db.RevokeGrant(ctx, *grant, r.Now); err != nil {
-			return OAuthCode{}, err
+			return OAuthCode{}, User{}, err
 		}
 	}
-	return OAuthCode{}, ErrCodeReused
+	return OAuthCode{}, User{}, ErrCodeReused
 }
 
 // RevokeGrant revokes a grant: its refresh tokens stop working, and access

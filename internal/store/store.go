@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -93,4 +94,14 @@ func mapErr(err error) error {
 		return &UniqueViolation{Constraint: pgErr.ConstraintName, Detail: pgErr.Detail}
 	}
 	return err
+}
+
+// qualified prefixes each column of a comma-separated list with table, for
+// statements that join tables sharing column names.
+func qualified(table, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, c := range parts {
+		parts[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -51,6 +51,7 @@ type Env struct {
 	AdminURL  string // base of the admin listener, e.g. http://127.0.0.1:PORT
 	PublicURL string // base of the public listener (http://localhost:PORT with StartListening)
 	SecretKey string
+	Config    config.Config
 }
 
 // Start runs Latchkey for the test; mutate lets a test change the config.
@@ -94,6 +95,35 @@ func start(t testing.TB, public net.Listener, mutate []func(*config.Config)) *En
 		m(&cfg)
 	}
 	clock := &Clock{now: time.Now().UTC()}
+	env := serve(t, cfg, db, clock, public)
+	env.DBURL = url
+	key, err := env.Server.SecretKeys.Create(context.Background(), "test")
+	if err != nil {
+		t.Fatalf("testserver: secret key: %v", err)
+	}
+	env.SecretKey = key
+	return env
+}
+
+// Replica runs a second Latchkey over the same database and configuration
+// as env, with a pool of its own, as a second replica behind a load balancer
+// would. It shares env's clock and secret key.
+func Replica(t testing.TB, env *Env) *Env {
+	t.Helper()
+	db, err := store.Open(context.Background(), env.DBURL, 8)
+	if err != nil {
+		t.Fatalf("testserver: replica: %v", err)
+	}
+	t.Cleanup(db.Close)
+	r := serve(t, env.Config, db, env.Clock, nil)
+	r.DBURL, r.SecretKey = env.DBURL, env.SecretKey
+	return r
+}
+
+// serve builds the application over db and serves both listeners; with
+// public set, the public handler is served on it.
+func serve(t testing.TB, cfg config.Config, db *store.DB, clock *Clock, public net.Listener) *Env {
+	t.Helper()
 	var logOut io.Writer = io.Discard
 	if os.Getenv("LATCHKEY_TEST_LOG") != "" {
 		logOut = os.Stderr
@@ -106,6 +136,7 @@ func start(t testing.TB, public net.Listener, mutate []func(*config.Config)) *En
 	}
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	go func() { _ = srv.Notifier.Run(workerCtx) }()
+	go func() { _ = srv.OAuth.Run(workerCtx) }()
 	t.Cleanup(stopWorker)
 	admin := httptest.NewServer(srv.AdminHandler())
 	t.Cleanup(admin.Close)
@@ -120,11 +151,7 @@ func start(t testing.TB, public net.Listener, mutate []func(*config.Config)) *En
 	if public != nil {
 		publicURL = cfg.PublicURL
 	}
-	key, err := srv.SecretKeys.Create(ctx, "test")
-	if err != nil {
-		t.Fatalf("testserver: secret key: %v", err)
-	}
-	return &Env{Server: srv, DB: db, DBURL: url, Clock: clock, AdminURL: admin.URL, PublicURL: publicURL, SecretKey: key}
+	return &Env{Server: srv, DB: db, Clock: clock, AdminURL: admin.URL, PublicURL: publicURL, Config: cfg}
 }
 
 func make32() []byte {
