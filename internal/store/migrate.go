@@ -26,7 +26,13 @@ func NewMigrator(db *DB) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate: locker: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS, goose.WithSessionLocker(locker))
+	// Out-of-order migrations are allowed: features developed side by side
+	// reserve their numbers up front and may land in any order (00014 shipped
+	// before 00007–00013), so a database already at a higher version still
+	// receives the lower-numbered ones it lacks. Each migration only adds its
+	// own tables, so the order between them does not matter.
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS,
+		goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
