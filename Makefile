@@ -62,10 +62,15 @@ run: build ## build, set up PostgreSQL (unless DATABASE_URL is set) and start th
 # installed tree (npm records it in node_modules/.package-lock.json).
 INTEROP := $(REPO)/internal/oauth/interop
 INTEROP_STAMP := $(INTEROP)/node_modules/.package-lock.json
+# oidc-provider, the upstream OpenID Provider of the social-connection tests
+# (internal/social/upstreamtest), installed the same way (after the interop
+# install, which brings npm when it is missing).
+UPSTREAM := $(REPO)/internal/social/upstreamtest/provider
+UPSTREAM_STAMP := $(UPSTREAM)/node_modules/.package-lock.json
 
 # Debian's chromium for the browser tests (internal/e2e), which fail, never
 # skip, without it: installed only when /usr/bin/chromium is absent.
-test-deps: $(INTEROP_STAMP)
+test-deps: $(INTEROP_STAMP) $(UPSTREAM_STAMP)
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing chromium for the browser tests (internal/e2e)" >&2; \
 		sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; fi; \
@@ -82,6 +87,11 @@ $(INTEROP_STAMP): $(INTEROP)/package.json $(INTEROP)/package-lock.json
 	fi
 	@echo "npm ci --prefix internal/oauth/interop" >&2
 	@npm ci --prefix "$(INTEROP)" --no-audit --no-fund --loglevel=error >/dev/null
+	@touch "$@"
+
+$(UPSTREAM_STAMP): $(UPSTREAM)/package.json $(UPSTREAM)/package-lock.json | $(INTEROP_STAMP)
+	@echo "npm ci --prefix internal/social/upstreamtest/provider" >&2
+	@npm ci --prefix "$(UPSTREAM)" --no-audit --no-fund --loglevel=error >/dev/null
 	@touch "$@"
 
 test: test-deps ## set everything up and run all tests (race detector on)
