@@ -17,6 +17,7 @@ import (
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/social/redirecturls"
 )
 
 // KeyVerifier checks a presented secret key.
@@ -31,6 +32,8 @@ type API struct {
 	OAuth      *oauth.Provider
 	SecretKeys KeyVerifier
 	Keyring    *keys.Keyring
+	// Social connections: the native-app redirect allowlist.
+	RedirectURLs *redirecturls.Service
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -60,6 +63,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/clients/verify", h(a.verifyClient))
 
 	a.oauthRoutes(r)
+	a.redirectURLRoutes(r)
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

@@ -25,6 +25,7 @@ import (
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
+	"github.com/latchkey/latchkey/internal/social/redirecturls"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -99,7 +100,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	m.WatchPool(db.Pool)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
-		BAPI:  &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring},
+		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
+			RedirectURLs: redirecturls.New(db, now)},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
 		OAuth: provider,
