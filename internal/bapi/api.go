@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/social/redirecturls"
+	"github.com/latchkey/latchkey/internal/social/wallet"
 )
 
 // KeyVerifier checks a presented secret key.
@@ -34,6 +35,8 @@ type API struct {
 	Keyring    *keys.Keyring
 	// Social connections: the native-app redirect allowlist.
 	RedirectURLs *redirecturls.Service
+	// The token wallet: upstream provider tokens of users' external accounts.
+	Wallet *wallet.Service
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -64,6 +67,7 @@ func (a *API) Routes(r chi.Router) {
 
 	a.oauthRoutes(r)
 	a.redirectURLRoutes(r)
+	a.walletRoutes(r)
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

@@ -45,6 +45,8 @@ type Config struct {
 	Branding Branding `yaml:"branding"`
 	Email    Email    `yaml:"email"`
 	OAuth    OAuth    `yaml:"oauth"`
+	// TokenWallet configures the Backend API's upstream token wallet.
+	TokenWallet TokenWallet `yaml:"token_wallet"`
 	// AllowedOrigins are the app origins that may call the frontend API with
 	// credentials and be redirected to after sign-in (besides public_url).
 	AllowedOrigins []string `yaml:"allowed_origins"`
@@ -153,6 +155,8 @@ func Default() Config {
 		OAuth:    OAuth{AccessTokenLifetime: 2 * time.Hour, RefreshTokenLifetime: 72 * time.Hour, AccessTokenFormat: "jwt"},
 		Sessions: Sessions{MaxLifetime: 7 * 24 * time.Hour, TokenLifetime: time.Minute},
 		Branding: Branding{ApplicationName: "Latchkey", PrimaryColor: "#4f46e5"},
+
+		TokenWallet: defaultTokenWallet(),
 	}
 }
 

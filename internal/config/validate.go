@@ -98,6 +98,7 @@ func (c Config) Validate() error {
 	if o := c.OAuth; o.RefreshGrace < 0 || o.RefreshGrace > time.Minute {
 		bad("oauth.refresh_grace", "must be between 0s and 1m, got %s", o.RefreshGrace)
 	}
+	c.validateTokenWallet(bad)
 	return errors.Join(errs...)
 }
 

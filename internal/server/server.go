@@ -26,6 +26,7 @@ import (
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
 	"github.com/latchkey/latchkey/internal/social/redirecturls"
+	"github.com/latchkey/latchkey/internal/social/wallet"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -45,6 +46,9 @@ type Server struct {
 	FAPI       *fapi.API
 	Pages      *pages.Pages
 	OAuth      *oauth.Provider
+	// Wallet hands out upstream provider tokens; its providers are set with
+	// Wallet.UseProviders once the provider registry exists.
+	Wallet *wallet.Service
 }
 
 // Build wires every component over an open database. It bootstraps the
@@ -98,13 +102,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}
 	m := metrics.New()
 	m.WatchPool(db.Pool)
+	tokenWallet := wallet.New(db, box, nil, wallet.Settings{RefreshMargin: cfg.TokenWallet.RefreshMargin}, now)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
-			RedirectURLs: redirecturls.New(db, now)},
+			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
 		OAuth: provider,
+
+		Wallet: tokenWallet,
 	}, nil
 }
 
@@ -132,6 +139,10 @@ func (s *Server) Run(ctx context.Context) error {
 	g.Go(func() error { return s.Notifier.Run(gctx) })
 	g.Go(func() error { return s.Keyring.Run(gctx) })
 	g.Go(func() error { return s.OAuth.Run(gctx) })
+	if w := s.Config.TokenWallet; w.BackgroundRefresh {
+		refresher := &wallet.Refresher{Wallet: s.Wallet, Window: w.BackgroundWindow, Interval: w.BackgroundInterval, Logger: s.Logger}
+		g.Go(func() error { return refresher.Run(gctx) })
+	}
 	for i, srv := range servers {
 		g.Go(func() error {
 			if err := srv.Serve(listeners[i]); !errors.Is(err, http.ErrServerClosed) {
