@@ -47,7 +47,7 @@ type Store interface {
 	InsertOAuthCode(ctx context.Context, c store.OAuthCode) error
 	RedeemOAuthCode(ctx context.Context, codeHash []byte, r store.Redemption) (store.OAuthCode, store.User, error)
 	RevokeGrant(ctx context.Context, grantID string, at time.Time) error
-	RotateRefreshToken(ctx context.Context, hash, newHash []byte, scopes string, now, expires time.Time) (store.RefreshToken, bool, error)
+	RotateRefreshToken(ctx context.Context, r store.Rotation) (store.RefreshToken, store.User, bool, error)
 	RefreshTokenByHash(ctx context.Context, hash []byte) (store.RefreshToken, error)
 	InsertRefreshToken(ctx context.Context, rt store.RefreshToken) error
 	TokenRevoked(ctx context.Context, jti, grantID, clientID string) (bool, error)

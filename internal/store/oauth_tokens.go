@@ -123,36 +123,63 @@ type RefreshToken struct {
 	GrantRevoked  bool       `db:"grant_revoked"`
 }
 
-// RotateRefreshToken spends a refresh token and stores its successor in one
-// statement. It returns the spent token's row; ok is false when the token
-// was not spendable (unknown, already used, expired, or its grant revoked),
-// in which case the row (if any) is returned for the caller to classify.
-func (db *DB) RotateRefreshToken(ctx context.Context, hash, newHash []byte, scopes string, now, expires time.Time) (RefreshToken, bool, error) {
+// Rotation is one refresh-token use: the presented token (by hash), the
+// application presenting it, its successor, and the scopes asked for ("" keeps
+// the granted ones).
+type Rotation struct {
+	Hash, NewHash []byte
+	ApplicationID string
+	Scopes        string
+	Now, Expires  time.Time
+}
+
+// RotateRefreshToken spends a refresh token, stores its successor and loads
+// the token's user with identifications, all in one statement: a refresh
+// costs one round trip. ok is false, and nothing is written, when the token
+// cannot be spent as asked (unknown, another application's, already used,
+// expired, its grant revoked, or scopes beyond the grant); the caller then
+// reads the token to tell the client which.
+func (db *DB) RotateRefreshToken(ctx context.Context, r Rotation) (rt RefreshToken, u User, ok bool, err error) {
 	rows, err := db.Pool.Query(ctx, `
 		WITH old AS (
 			UPDATE oauth_refresh_tokens t SET used_at = $3, successor_hash = $2
 			FROM oauth_grants g
 			WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $3
+			  AND t.application_id = $6 AND t.user_id IS NOT NULL
 			  AND g.id = t.grant_id AND g.revoked_at IS NULL
-			RETURNING t.token_hash, t.grant_id, t.application_id, t.user_id, t.scopes, t.created_at,
-			          t.expires_at, t.used_at, g.auth_time, false AS grant_revoked
+			  AND string_to_array($4::text, ' ') <@ string_to_array(t.scopes, ' ')
+			RETURNING t.grant_id, t.user_id, t.scopes, g.auth_time
 		), ins AS (
 			INSERT INTO oauth_refresh_tokens (token_hash, grant_id, application_id, user_id, scopes, created_at, expires_at)
-			SELECT $2, grant_id, application_id, user_id, $4, $3, $5 FROM old
+			SELECT $2, grant_id, $6, user_id, coalesce(nullif($4::text, ''), scopes), $3, $5 FROM old
 		)
-		SELECT * FROM old`, hash, newHash, now, scopes, expires)
+		SELECT old.grant_id AS rt_grant_id, old.scopes AS rt_scopes, old.auth_time AS rt_auth_time,
+			`+qualified("users", userColumns)+`,
+			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+		FROM old JOIN users ON users.id = old.user_id`,
+		r.Hash, r.NewHash, r.Now, r.Scopes, r.Expires, r.ApplicationID)
 	if err != nil {
-		return RefreshToken{}, false, mapErr(err)
+		return RefreshToken{}, User{}, false, mapErr(err)
 	}
-	rt, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[RefreshToken])
-	if err == nil {
-		return rt, true, nil
+	type row struct {
+		GrantID  string     `db:"rt_grant_id"`
+		Scopes   string     `db:"rt_scopes"`
+		AuthTime *time.Time `db:"rt_auth_time"`
+		userRow
 	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return RefreshToken{}, false, mapErr(err)
+	got, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[row])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return RefreshToken{}, User{}, false, nil
 	}
-	rt, err = db.RefreshTokenByHash(ctx, hash)
-	return rt, false, err
+	if err != nil {
+		return RefreshToken{}, User{}, false, mapErr(err)
+	}
+	if u, err = got.userRow.decode(); err != nil {
+		return RefreshToken{}, User{}, false, err
+	}
+	usedAt := r.Now
+	return RefreshToken{TokenHash: r.Hash, GrantID: got.GrantID, ApplicationID: r.ApplicationID, UserID: &u.ID,
+		Scopes: got.Scopes, UsedAt: &usedAt, AuthTime: got.AuthTime}, u, true, nil
 }
 
 // RefreshTokenByHash reads a refresh token with its grant state.
