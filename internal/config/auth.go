@@ -15,6 +15,9 @@ type FirstFactors struct {
 	Password  bool `yaml:"password"`
 	EmailCode bool `yaml:"email_code"`
 	EmailLink bool `yaml:"email_link"`
+	// PhoneCode: a code texted to the phone number (needs sms.twilio in
+	// production). With it on, a phone number given at sign-up is verified.
+	PhoneCode bool `yaml:"phone_code"`
 }
 
 // SignUp holds sign-up rules.
@@ -79,9 +82,10 @@ var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // validateAuth checks the sign-in engine's settings.
 func (c Config) validateAuth(bad func(field, format string, args ...any)) {
 	ff := c.Auth.FirstFactors
-	if !ff.Password && !ff.EmailCode && !ff.EmailLink {
-		bad("auth.first_factors", "at least one of password, email_code and email_link must be on")
+	if !ff.Password && !ff.EmailCode && !ff.EmailLink && !ff.PhoneCode {
+		bad("auth.first_factors", "at least one of password, email_code, email_link and phone_code must be on")
 	}
+	c.validateSMS(bad)
 	if (ff.EmailCode || ff.EmailLink) && !c.Auth.Identifiers.EmailAddress.Enabled {
 		bad("auth.first_factors", "email_code and email_link need auth.identifiers.email_address.enabled")
 	}

@@ -44,6 +44,7 @@ type Config struct {
 	Sessions Sessions `yaml:"sessions"`
 	Branding Branding `yaml:"branding"`
 	Email    Email    `yaml:"email"`
+	SMS      SMS      `yaml:"sms"`
 	OAuth    OAuth    `yaml:"oauth"`
 	// TokenWallet configures the Backend API's upstream token wallet.
 	TokenWallet TokenWallet `yaml:"token_wallet"`

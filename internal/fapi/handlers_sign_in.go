@@ -73,7 +73,7 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	var in signin.PrepareInput
 	cid, err := stepForm(r, func(f *form) {
 		in = signin.PrepareInput{Strategy: f.get("strategy"), EmailAddressID: f.get("email_address_id"),
-			RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+			PhoneNumberID: f.get("phone_number_id"), RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
 	})
 	if err != nil {
 		return err

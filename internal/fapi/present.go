@@ -46,6 +46,7 @@ type factorJSON struct {
 	Strategy       string `json:"strategy"`
 	SafeIdentifier string `json:"safe_identifier,omitempty"`
 	EmailAddressID string `json:"email_address_id,omitempty"`
+	PhoneNumberID  string `json:"phone_number_id,omitempty"`
 	Primary        bool   `json:"primary,omitempty"`
 }
 
@@ -94,7 +95,7 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 		CreatedSessionID: si.CreatedSessionID, AbandonAt: present.Ms(si.AbandonAt)}
 	for _, f := range v.Factors {
 		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: f.Strategy,
-			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, Primary: f.Primary})
+			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, PhoneNumberID: f.PhoneNumberID, Primary: f.Primary})
 	}
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
 		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy}
@@ -175,6 +176,7 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 		}
 		out.Verifications.EmailAddress = ev
 	}
+	out.Verifications.PhoneNumber = phoneVerificationOf(v)
 	return out
 }
 

@@ -41,32 +41,11 @@ func NormalizeEmail(param, raw string) (string, error) {
 	return strings.ToLower(s), nil
 }
 
-// NormalizePhone accepts a number in E.164 (a '+', the country code, then
-// the subscriber number: 8 to 15 digits in all), tolerating the spaces,
-// dashes, dots and parentheses people type, and returns the bare E.164 form.
+// NormalizePhone validates a phone number (see ParsePhone) and returns its
+// E.164 form.
 func NormalizePhone(param, raw string) (string, error) {
-	invalid := apperr.ParamInvalid(param, param+" must be a valid phone number in E.164 format, e.g. +15555550100.")
-	s := strings.TrimSpace(raw)
-	if !strings.HasPrefix(s, "+") || len(s) > 32 {
-		return "", invalid
-	}
-	var b strings.Builder
-	b.WriteByte('+')
-	for _, r := range s[1:] {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
-		default:
-			return "", invalid
-		}
-	}
-	out := b.String()
-	digits := len(out) - 1
-	if digits < 8 || digits > 15 || out[1] == '0' {
-		return "", invalid
-	}
-	return out, nil
+	p, err := ParsePhone(param, raw)
+	return p.E164, err
 }
 
 // NormalizeUsername checks Clerk's username rules and returns the lower-cased

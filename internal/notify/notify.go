@@ -53,6 +53,7 @@ type Notifier struct {
 	log   *slog.Logger
 	now   func() time.Time
 	kick  chan struct{}
+	sms   *smsChannel // nil until EnableSMS
 
 	pollInterval  time.Duration
 	purgeInterval time.Duration

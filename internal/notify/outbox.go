@@ -13,6 +13,7 @@ import (
 // OutboxItem is one message as GET /dev/outbox?format=json lists it.
 type OutboxItem struct {
 	ID        string    `json:"id"`
+	Channel   string    `json:"channel"` // email or sms
 	Kind      string    `json:"kind"`
 	To        string    `json:"to"`
 	Subject   string    `json:"subject"`
@@ -45,8 +46,13 @@ func OutboxHandler(n *Notifier) http.Handler {
 		}
 		items := make([]OutboxItem, len(rows))
 		for i, e := range rows {
-			items[i] = OutboxItem{ID: e.ID, Kind: e.Kind, To: e.To, Subject: e.Subject, Text: e.TextBody,
+			items[i] = OutboxItem{ID: e.ID, Channel: "email", Kind: e.Kind, To: e.To, Subject: e.Subject, Text: e.TextBody,
 				HTML: e.HTMLBody, Status: e.Status, CreatedAt: e.CreatedAt}
+		}
+		if items, err = n.withRecentSMS(r.Context(), items, limit); err != nil {
+			n.log.Error("dev outbox: listing SMS failed", "error", err)
+			http.Error(w, "could not list the outbox", http.StatusInternalServerError)
+			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -30,8 +30,10 @@ func (n *Notifier) Run(ctx context.Context) error {
 		if n.cfg.Enabled() {
 			n.deliverDue(ctx)
 		}
+		n.runSMS(ctx)
 		if now := n.now(); lastPurge.IsZero() || now.Sub(lastPurge) >= n.purgeInterval {
 			n.purge(ctx, now)
+			n.purgeSMS(ctx, now, n.log)
 			lastPurge = now
 		}
 		select {

@@ -91,6 +91,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Auth: cfg.Auth, PublicURL: cfg.PublicURL, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration: cfg.Users.LockoutDuration, AllowedRedirect: trusted.AllowedRedirect,
 	}, now)
+	notifier.EnableSMS(db, cfg.SMS)
+	engine.EnableSMS(notifier)
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,

@@ -52,7 +52,7 @@ func (s *Service) checkCode(ver *store.Verification, code string, standIn bool) 
 	return true, nil
 }
 
-// attemptCode checks an email code (sign-in) or a password-reset code.
+// attemptCode checks an email or phone code (sign-in) or a password-reset code.
 func (s *Service) attemptCode(ctx context.Context, clientID, id string, in AttemptInput) (SignInView, error) {
 	if err := s.limit(ctx, "code", in.IP, s.settings.Auth.RateLimits.CodeAttemptsPerMinute); err != nil {
 		return SignInView{}, err
@@ -111,7 +111,7 @@ func (s *Service) attemptCode(ctx context.Context, clientID, id string, in Attem
 			return tx.SaveSignIn(si)
 		}
 		u.FailedVerificationAttempts = 0
-		return s.completeSignIn(tx, &si, &u, StrategyEmailCode)
+		return s.completeSignIn(tx, &si, &u, in.Strategy)
 	})
 	if err != nil {
 		return v, translate(err)
@@ -127,7 +127,11 @@ func markVerified(tx *store.Tx, u *store.User, identID string) error {
 	for i := range u.Identifications {
 		idn := &u.Identifications[i]
 		if idn.ID == identID && !idn.Verified {
-			idn.Verified, idn.Reserved, idn.VerificationStrategy = true, false, strp("email_code")
+			strategy := StrategyEmailCode
+			if idn.Type == store.TypePhone {
+				strategy = StrategyPhoneCode
+			}
+			idn.Verified, idn.Reserved, idn.VerificationStrategy = true, false, &strategy
 			return tx.SaveIdentification(*idn)
 		}
 	}

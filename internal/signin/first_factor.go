@@ -21,6 +21,7 @@ const (
 type PrepareInput struct {
 	Strategy       string
 	EmailAddressID string
+	PhoneNumberID  string
 	RedirectURL    string
 	IP             string
 }
@@ -44,6 +45,8 @@ func (s *Service) strategyEnabled(strategy string) bool {
 		return ff.EmailLink
 	case StrategyResetPasswordEmailCode:
 		return ff.Password && ff.EmailCode
+	case StrategyPhoneCode:
+		return ff.PhoneCode && s.texter != nil
 	}
 	return false
 }
@@ -68,6 +71,9 @@ func (s *Service) loadForFactor(ctx context.Context, clientID, id string, want s
 // PrepareFirstFactor sends a code or link for the chosen strategy. For an
 // identifier that matches nobody it answers the same, and sends nothing.
 func (s *Service) PrepareFirstFactor(ctx context.Context, clientID, id string, in PrepareInput) (SignInView, error) {
+	if in.Strategy == StrategyPhoneCode {
+		return s.preparePhoneFirstFactor(ctx, clientID, id, in)
+	}
 	if in.Strategy != StrategyEmailCode && in.Strategy != StrategyEmailLink && in.Strategy != StrategyResetPasswordEmailCode {
 		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code, email_link or reset_password_email_code.")
 	}
@@ -159,11 +165,11 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, clientID, id string, i
 			return SignInView{}, strategyInvalid()
 		}
 		return s.attemptPassword(ctx, clientID, id, in)
-	case StrategyEmailCode, StrategyResetPasswordEmailCode:
+	case StrategyEmailCode, StrategyResetPasswordEmailCode, StrategyPhoneCode:
 		if !s.strategyEnabled(in.Strategy) {
 			return SignInView{}, strategyInvalid()
 		}
 		return s.attemptCode(ctx, clientID, id, in)
 	}
-	return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code or reset_password_email_code.")
+	return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code, phone_code or reset_password_email_code.")
 }

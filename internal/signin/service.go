@@ -63,6 +63,7 @@ type Service struct {
 	sessions *session.Service
 	hasher   *password.Hasher
 	mailer   Mailer
+	texter   Texter // nil until EnableSMS
 	limiter  *ratelimit.Limiter
 	secrets  *Secrets
 	settings Settings

@@ -45,7 +45,9 @@ type Factor struct {
 	// not the identification's own id: that id embeds its creation time,
 	// which would tell a real account from a stand-in (and date it).
 	EmailAddressID string
-	Primary        bool
+	// PhoneNumberID is the same kind of handle for phone_code's number.
+	PhoneNumberID string
+	Primary       bool
 
 	identificationID string // the user's real address; "" for a stand-in
 }
@@ -104,7 +106,7 @@ func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSi
 	case "":
 	case StrategyPassword:
 		return s.AttemptFirstFactor(ctx, clientID, si.ID, AttemptInput{Strategy: StrategyPassword, Password: in.Password, IP: in.IP})
-	case StrategyEmailCode, StrategyEmailLink:
+	case StrategyEmailCode, StrategyEmailLink, StrategyPhoneCode:
 		return s.PrepareFirstFactor(ctx, clientID, si.ID, PrepareInput{Strategy: in.Strategy, RedirectURL: in.RedirectURL, IP: in.IP})
 	default:
 		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code or email_link.")
@@ -198,6 +200,7 @@ func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
 	if ff.Password {
 		out = append(out, Factor{Strategy: StrategyPassword})
 	}
+	out = append(out, s.phoneFactors(si, u)...)
 	if !ff.EmailCode && !ff.EmailLink {
 		return out
 	}

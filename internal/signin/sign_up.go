@@ -33,10 +33,12 @@ type SignUpView struct {
 	SignUp       store.SignUp
 	PasswordSet  bool // the sign-up (or, once complete, its user) has a password
 	Verification *store.Verification
-	Required     []string
-	Optional     []string
-	Missing      []string
-	Unverified   []string
+	// PhoneVerification is the phone number's code in progress, if any.
+	PhoneVerification *store.Verification
+	Required          []string
+	Optional          []string
+	Missing           []string
+	Unverified        []string
 }
 
 // CreateSignUp starts a sign-up and completes it at once if nothing is missing.
@@ -159,7 +161,12 @@ func (s *Service) applySignUp(ctx context.Context, su *store.SignUp, in SignUpIn
 		if err := s.checkFree(ctx, store.TypePhone, v, "phone_number", "phone number"); err != nil {
 			return err
 		}
-		su.PhoneNumber = &v
+		if err := s.CheckSMSCountry("phone_number", v); err != nil {
+			return err
+		}
+		if su.PhoneNumber == nil || *su.PhoneNumber != v {
+			su.PhoneNumber, su.PhoneVerifiedAt, su.PhoneVerificationID = &v, nil, nil
+		}
 	}
 	if in.Username != nil {
 		if !ids.Username.Enabled {
@@ -258,6 +265,9 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	if su.EmailAddress != nil && su.EmailVerifiedAt == nil && a.SignUp.EmailVerificationRequired {
 		unverified = append(unverified, "email_address")
 	}
+	if su.PhoneNumber != nil && su.PhoneVerifiedAt == nil && a.FirstFactors.PhoneCode {
+		unverified = append(unverified, "phone_number")
+	}
 	return
 }
 
@@ -292,6 +302,12 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 		if ver, err := s.store.GetVerification(ctx, *su.EmailVerificationID); err == nil {
 			s.expire(&ver)
 			v.Verification = &ver
+		}
+	}
+	if su.PhoneVerificationID != nil {
+		if ver, err := s.store.GetVerification(ctx, *su.PhoneVerificationID); err == nil {
+			s.expire(&ver)
+			v.PhoneVerification = &ver
 		}
 	}
 	v.Required, v.Optional, v.Missing, v.Unverified = s.requirements(su)
@@ -346,7 +362,7 @@ func (s *Service) tryCompleteSignUp(tx *store.Tx, su *store.SignUp) error {
 		}
 	}
 	u.PrimaryEmailAddressID = addIdent(store.TypeEmail, su.EmailAddress, su.EmailVerifiedAt, emailStrategy)
-	u.PrimaryPhoneNumberID = addIdent(store.TypePhone, su.PhoneNumber, nil, "")
+	u.PrimaryPhoneNumberID = addIdent(store.TypePhone, su.PhoneNumber, su.PhoneVerifiedAt, StrategyPhoneCode)
 	if err := tx.CreateUser(u); err != nil {
 		return err
 	}

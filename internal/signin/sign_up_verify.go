@@ -11,8 +11,11 @@ import (
 
 // PrepareSignUpVerification sends a code or link to the sign-up's email.
 func (s *Service) PrepareSignUpVerification(ctx context.Context, clientID, id, strategy, redirectURL, ip string) (SignUpView, error) {
+	if strategy == StrategyPhoneCode {
+		return s.preparePhoneSignUp(ctx, clientID, id, ip)
+	}
 	if strategy != StrategyEmailCode && strategy != StrategyEmailLink {
-		return SignUpView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code or email_link.")
+		return SignUpView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code, email_link or phone_code.")
 	}
 	if strategy == StrategyEmailLink && (redirectURL == "" || !s.settings.AllowedRedirect(redirectURL)) {
 		return SignUpView{}, apperr.ParamValueInvalid("redirect_url", "redirect_url must be a URL on an allowed origin.")
@@ -73,8 +76,11 @@ func (s *Service) PrepareSignUpVerification(ctx context.Context, clientID, id, s
 // AttemptSignUpVerification checks the emailed code; a right code verifies
 // the address and completes the sign-up if nothing else is missing.
 func (s *Service) AttemptSignUpVerification(ctx context.Context, clientID, id, strategy, code, ip string) (SignUpView, error) {
+	if strategy == StrategyPhoneCode {
+		return s.attemptPhoneSignUp(ctx, clientID, id, code, ip)
+	}
 	if strategy != StrategyEmailCode {
-		return SignUpView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code.")
+		return SignUpView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code or phone_code.")
 	}
 	if code == "" {
 		return SignUpView{}, apperr.ParamMissing("code")
