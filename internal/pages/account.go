@@ -30,6 +30,7 @@ func (p *Pages) accountRoutes(r chi.Router) {
 	r.Post("/user/sessions/{id}/revoke", h(p.csrf(p.signedIn(p.sessionRevoke))))
 	r.Post("/user/delete", h(p.csrf(p.signedIn(p.deleteAccount))))
 	r.Post("/user/apps/{id}/revoke", h(p.csrf(p.signedIn(p.appRevoke))))
+	p.phoneRoutes(r)
 }
 
 type ctxUser struct {
@@ -82,6 +83,8 @@ type accountData struct {
 	Identifier, FirstName, LastName, Username, CurrentSessionID string
 	NamesOn, UsernameOn, PasswordOn, HasPassword, CanDelete     bool
 	Emails                                                      []emailRow
+	PhonesOn                                                    bool
+	Phones                                                      []phoneRow
 	Sessions                                                    []sessionRow
 	Apps                                                        []appRow
 }
@@ -95,6 +98,8 @@ var notices = map[string]string{
 	"email_verified": "The email address is verified.", "primary": "Your primary email address changed.",
 	"email_removed": "The email address was removed.", "password": "Your password was changed.",
 	"revoked": "That device was signed out.", "app_revoked": "The application's access was revoked.",
+	"phone_verified": "The phone number is verified.", "phone_primary": "Your primary phone number changed.",
+	"phone_removed": "The phone number was removed.",
 }
 
 func (p *Pages) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -121,6 +126,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 				Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == i.ID})
 		}
 	}
+	d.PhonesOn, d.Phones = p.config.Auth.Identifiers.PhoneNumber.Enabled, phoneRows(u)
 	all, err := p.sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Limit: 50}, session.StatusActive)
 	if err != nil {
 		return err

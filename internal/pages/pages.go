@@ -87,6 +87,7 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Post("/sign-up/verify", h(p.csrf(p.signUpVerifySubmit)))
 		r.Post("/sign-up/verify/send", h(p.csrf(p.signUpVerifySend)))
 
+		p.phoneFlowRoutes(r)
 		p.accountRoutes(r)
 		r.Get("/oauth/consent", h(p.consentPage))
 		r.Post("/oauth/consent", h(p.csrf(p.consentSubmit)))

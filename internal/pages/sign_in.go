@@ -156,6 +156,7 @@ func (p *Pages) current(r *http.Request) (signin.SignInView, bool) {
 type factorData struct {
 	Identifier                  string
 	Password, Code, Link, Reset bool
+	Phone                       bool // phone_code: a texted code
 }
 
 func (p *Pages) factorData(si signin.SignInView) factorData {
@@ -170,6 +171,8 @@ func (p *Pages) factorData(si signin.SignInView) factorData {
 			d.Link = true
 		case signin.StrategyResetPasswordEmailCode:
 			d.Reset = true
+		case signin.StrategyPhoneCode:
+			d.Phone = true
 		}
 	}
 	return d

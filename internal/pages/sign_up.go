@@ -30,6 +30,8 @@ func (p *Pages) signUpFields(v *view) []signUpField {
 	add(a.Identifiers.Username.Enabled, signUpField{Name: "username", Label: "Username", Type: "text", Autocomplete: "username",
 		Required: a.Identifiers.Username.Required, Hint: "4–64 letters, numbers, '-' or '_'."})
 	add(a.Identifiers.EmailAddress.Enabled, signUpField{Name: "email_address", Label: "Email address", Type: "email", Autocomplete: "email", Required: a.Identifiers.EmailAddress.Required})
+	add(a.Identifiers.PhoneNumber.Enabled, signUpField{Name: "phone_number", Label: "Phone number", Type: "tel", Autocomplete: "tel",
+		Required: a.Identifiers.PhoneNumber.Required, Hint: "With the country code, e.g. +15555550100."})
 	add(a.FirstFactors.Password, signUpField{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
 		Required: p.engine.PasswordRequired(), Hint: "At least 8 characters."})
 	for i := range out {
@@ -80,7 +82,7 @@ func (p *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 		name string
 		dst  **string
 	}{{"email_address", &in.EmailAddress}, {"username", &in.Username}, {"first_name", &in.FirstName},
-		{"last_name", &in.LastName}, {"password", &in.Password}} {
+		{"last_name", &in.LastName}, {"password", &in.Password}, {"phone_number", &in.PhoneNumber}} {
 		*f.dst = formPtr(r, f.name)
 		v.Values[f.name] = r.PostFormValue(f.name)
 	}
@@ -98,18 +100,15 @@ func (p *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 		if e := apperr.As(err); e != nil && e.Code == "session_exists" {
 			return p.done(w, r, v.RedirectURL)
 		}
-		v.fieldErrors(err, "email_address", "username", "first_name", "last_name", "password")
+		v.fieldErrors(err, "email_address", "username", "first_name", "last_name", "password", "phone_number")
 		return p.renderSignUp(w, statusFor(err), v)
 	}
-	if su.SignUp.Status == signin.Complete {
-		return p.done(w, r, v.RedirectURL)
-	}
-	if len(su.Unverified) > 0 {
-		if _, err := p.engine.PrepareSignUpVerification(r.Context(), clientID, su.SignUp.ID, signin.StrategyEmailCode, "", clientIP(r)); err != nil {
-			v.fieldErrors(err, "email_address")
+	if su.SignUp.Status == signin.Complete || len(su.Unverified) > 0 {
+		if err := p.signUpNext(w, r, v, su); err != nil {
+			v.fieldErrors(err, "email_address", "phone_number")
 			return p.renderSignUp(w, statusFor(err), v)
 		}
-		return p.to(w, r, "/sign-up/verify", v.RedirectURL)
+		return nil
 	}
 	v.Error = "Please fill in: " + strings.Join(su.Missing, ", ") + "."
 	return p.renderSignUp(w, http.StatusUnprocessableEntity, v)
@@ -168,10 +167,7 @@ func (p *Pages) signUpVerifySubmit(w http.ResponseWriter, r *http.Request) error
 		v.Data = p.verifyData(su)
 		return p.render(w, statusFor(err), "code", v)
 	}
-	if res.SignUp.Status == signin.Complete {
-		return p.done(w, r, v.RedirectURL)
-	}
-	return p.to(w, r, "/sign-up", v.RedirectURL)
+	return p.signUpNext(w, r, v, res)
 }
 
 func (p *Pages) signUpVerifySend(w http.ResponseWriter, r *http.Request) error {
