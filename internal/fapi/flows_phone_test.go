@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latchkey/latchkey/internal/testserver"
 )
 
 // A sign-up with a phone number verifies it with a texted code (sent
@@ -90,22 +92,30 @@ func TestSignInWithPhoneCode(t *testing.T) {
 }
 
 // Brute-forcing a texted code stops at the attempt limit, kept on the
-// verification row in Postgres: the right code is refused after it.
+// verification row in Postgres: guesses spread over two replicas of the
+// server add up, and the right code is refused after the limit.
 func TestPhoneCodeAttemptLimit(t *testing.T) {
 	h := startPhone(t)
+	replica := testserver.Replica(t, h.env)
 	h.createPhoneUser("+15555550177", "phone-guess-password-1")
 	b := h.browser()
 	si := b.startSignIn(t, "+15555550177")
 	b.post("/client/sign_ins/"+si.ID+"/prepare_first_factor", form("strategy", "phone_code")).ok(t)
 	code := h.textCode("+15555550177")
-	attempt := func(c string) *resp {
-		return b.post("/client/sign_ins/"+si.ID+"/attempt_first_factor", form("strategy", "phone_code", "code", c))
+	n := 0
+	attempt := func(c string) *resp { // odd attempts go to the replica
+		n++
+		base := h.env.PublicURL
+		if n%2 == 1 {
+			base = replica.PublicURL
+		}
+		return b.doURL(http.MethodPost, base+"/v1/client/sign_ins/"+si.ID+"/attempt_first_factor", form("strategy", "phone_code", "code", c))
 	}
 	for i := 0; i < 4; i++ {
 		attempt(wrongCode(code)).fails(t, http.StatusUnprocessableEntity, "form_code_incorrect")
 	}
 	attempt(wrongCode(code)).fails(t, http.StatusUnprocessableEntity, "verification_failed")
-	// Another browser (or replica) changes nothing: the count is in the database.
+	attempt(code).fails(t, http.StatusUnprocessableEntity, "verification_failed")
 	attempt(code).fails(t, http.StatusUnprocessableEntity, "verification_failed")
 	got := b.get("/client/sign_ins/" + si.ID).ok(t).signIn(t)
 	if v := got.FirstFactorVerification; got.Status != "needs_first_factor" || v == nil || v.Status != "failed" || v.Attempts != 5 {
