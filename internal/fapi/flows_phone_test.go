@@ -17,6 +17,23 @@ import (
 func TestSignUpWithPhoneCode(t *testing.T) {
 	h := startPhone(t)
 	b := h.browser()
+	var env struct {
+		UserSettings struct {
+			Attributes struct {
+				PhoneNumber struct {
+					FirstFactors  []string `json:"first_factors"`
+					Verifications []string `json:"verifications"`
+				} `json:"phone_number"`
+			} `json:"attributes"`
+		} `json:"user_settings"`
+	}
+	if err := json.Unmarshal(b.get("/environment").Body, &env); err != nil {
+		t.Fatal(err)
+	}
+	if p := env.UserSettings.Attributes.PhoneNumber; !reflect.DeepEqual(p.FirstFactors, []string{"phone_code"}) ||
+		!reflect.DeepEqual(p.Verifications, []string{"phone_code"}) {
+		t.Fatalf("environment phone_number: %+v", p)
+	}
 	const number = "+1 (555) 555-0142"
 	su := b.post("/client/sign_ups", form("phone_number", number, "password", "phone-signup-password-1")).ok(t).signUp(t)
 	if su.Status != "missing_requirements" || !reflect.DeepEqual(su.UnverifiedFields, []string{"phone_number"}) {

@@ -68,6 +68,10 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			verifications = []string{"email_code"}
 		}
 	}
+	phoneFactors := []string{}
+	if ff.PhoneCode && a.Engine.SMSEnabled() {
+		phoneFactors = []string{"phone_code"} // it also verifies the number at sign-up
+	}
 	env := map[string]any{
 		"auth_config": map[string]any{
 			"object": "auth_config", "single_session_mode": !c.Sessions.MultiSession,
@@ -83,7 +87,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		"user_settings": map[string]any{
 			"attributes": map[string]any{
 				"email_address": attr(ids.EmailAddress.Enabled, ids.EmailAddress.Required, emailFactors, verifications),
-				"phone_number":  attr(ids.PhoneNumber.Enabled, ids.PhoneNumber.Required, []string{}, []string{}),
+				"phone_number":  attr(ids.PhoneNumber.Enabled, ids.PhoneNumber.Required, phoneFactors, phoneFactors),
 				"username":      attr(ids.Username.Enabled, ids.Username.Required, []string{}, []string{}),
 				"password":      attr(ff.Password, a.Engine.PasswordRequired(), []string{}, []string{}),
 				"first_name":    attr(c.Auth.SignUp.FirstName != "off", c.Auth.SignUp.FirstName == "required", []string{}, []string{}),

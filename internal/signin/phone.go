@@ -110,3 +110,7 @@ func (s *Service) KickSMS() {
 func (s *Service) limitSMS(ctx context.Context, ip string) error {
 	return s.limit(ctx, "sms", ip, s.settings.Auth.RateLimits.EmailsPerMinute)
 }
+
+// SMSEnabled reports whether phone_code can be offered: it is switched on
+// and the engine has an SMS channel.
+func (s *Service) SMSEnabled() bool { return s.strategyEnabled(StrategyPhoneCode) }
