@@ -172,10 +172,21 @@ func TestPhoneCodeNoEnumeration(t *testing.T) {
 	}
 	b.post("/client/sign_ins/"+si.ID+"/attempt_first_factor", form("strategy", "phone_code", "code", "123456")).
 		fails(t, http.StatusUnprocessableEntity, "form_code_incorrect")
+
+	// A number reserved for the second factor is no first factor: it is
+	// answered like a number of nobody.
+	owner := h.createPhoneUser("+15555550124", "phone-owner-password-1")
+	if st := h.admin(http.MethodPost, "/phone_numbers", map[string]any{"user_id": owner.ID, "phone_number": "+15555550125",
+		"verified": true, "reserved_for_second_factor": true}, nil); st != http.StatusOK {
+		t.Fatalf("add a second-factor number: %d", st)
+	}
+	c := h.browser()
+	rsi := c.startSignIn(t, "+15555550125")
+	c.post("/client/sign_ins/"+rsi.ID+"/prepare_first_factor", form("strategy", "phone_code")).ok(t)
 	time.Sleep(300 * time.Millisecond)
 	for _, m := range h.sms.Messages() {
-		if m.To == "+15555550999" {
-			t.Fatalf("a text reached a number with no account: %+v", m)
+		if m.To == "+15555550999" || m.To == "+15555550125" {
+			t.Fatalf("a sign-in code reached a number with no account or a second-factor one: %+v", m)
 		}
 	}
 }

@@ -23,7 +23,9 @@ func (s *Service) phoneFactors(si store.SignIn, u *store.User) []Factor {
 		PhoneNumberID: ids.Derive(ids.Identification, s.secrets.Hash("factor-phone:"+typed))}
 	if u != nil {
 		for _, idn := range u.Identifications {
-			if idn.Type == store.TypePhone && idn.Identifier == typed {
+			// A number reserved for the second factor is no first factor:
+			// it is treated like a number of nobody (no text, no code accepted).
+			if idn.Type == store.TypePhone && idn.Identifier == typed && !idn.ReservedForSecondFactor {
 				f.identificationID = idn.ID
 				f.Primary = u.PrimaryPhoneNumberID != nil && *u.PrimaryPhoneNumberID == idn.ID
 			}
