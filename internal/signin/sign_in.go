@@ -109,7 +109,7 @@ func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSi
 	case StrategyEmailCode, StrategyEmailLink, StrategyPhoneCode:
 		return s.PrepareFirstFactor(ctx, clientID, si.ID, PrepareInput{Strategy: in.Strategy, RedirectURL: in.RedirectURL, IP: in.IP})
 	default:
-		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code or email_link.")
+		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code, email_link or phone_code.")
 	}
 	return s.GetSignIn(ctx, clientID, si.ID)
 }
