@@ -54,6 +54,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Delete("/client/sessions", h(a.endAllSessions))
 
 	r.Get("/verify", h(a.verifyEmailLink))
+	a.mePhoneRoutes(r)
 }
 
 // writeResponse writes Clerk's {"response": ..., "client": ...} envelope.

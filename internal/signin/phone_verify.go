@@ -130,3 +130,18 @@ func (s *Service) SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, cli
 	return s.SendPhoneCode(ctx, tx, PhoneCode{ClientID: clientID, Strategy: StrategyPhoneCode, Number: idn.Identifier,
 		To: idn.Identifier, IdentificationID: &idn.ID, Kind: notify.KindSignInCode})
 }
+
+// PendingPhoneVerification is the newest code sent to verify an added
+// number (nil when none was sent or the number is verified), with an
+// expired code reported as expired, for the phone number object.
+func (s *Service) PendingPhoneVerification(ctx context.Context, idn store.Identification) *store.Verification {
+	if idn.Verified || idn.Type != store.TypePhone {
+		return nil
+	}
+	ver, err := s.store.LatestVerificationFor(ctx, idn.ID)
+	if err != nil || ver.Strategy != StrategyPhoneCode {
+		return nil
+	}
+	s.expire(&ver)
+	return &ver
+}
