@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/testserver"
 )
 
@@ -220,5 +221,25 @@ func TestSMSAllowlist(t *testing.T) {
 		if strings.HasPrefix(m.To, "+33") || strings.HasPrefix(m.To, "+49") {
 			t.Fatalf("a text reached a number outside the allowlist: %+v", m)
 		}
+	}
+}
+
+// Texts are rate limited, and a number of nobody meets the limit exactly
+// as a real one does.
+func TestPhoneCodeRateLimits(t *testing.T) {
+	h := startPhone(t, func(c *config.Config) { c.Auth.RateLimits.EmailsPerMinute = 2 })
+	h.createPhoneUser("+15555550190", "phone-limit-password-1")
+	for _, number := range []string{"+15555550190", "+15555550191"} {
+		for i := 0; i < 3; i++ {
+			b := h.browser()
+			si := b.startSignIn(t, number)
+			r := b.post("/client/sign_ins/"+si.ID+"/prepare_first_factor", form("strategy", "phone_code"))
+			if i < 2 {
+				r.ok(t)
+			} else {
+				r.fails(t, http.StatusTooManyRequests, "too_many_requests")
+			}
+		}
+		h.env.Clock.Advance(time.Minute) // the next window
 	}
 }

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -106,9 +107,17 @@ func (s *Service) KickSMS() {
 	}
 }
 
-// limitSMS applies the per-IP limit on texts sent (the email limit's rate).
-func (s *Service) limitSMS(ctx context.Context, ip string) error {
-	return s.limit(ctx, "sms", ip, s.settings.Auth.RateLimits.EmailsPerMinute)
+// limitSMS applies the limits on texts asked for, at the email limit's
+// rate: per client IP, and per number whichever IPs ask, so one phone cannot
+// be flooded from many addresses. The per-number limit counts requests for a
+// number that matches nobody too, so hitting it tells nothing.
+func (s *Service) limitSMS(ctx context.Context, ip, number string) error {
+	perMinute := s.settings.Auth.RateLimits.EmailsPerMinute
+	if err := s.limit(ctx, "sms", ip, perMinute); err != nil {
+		return err
+	}
+	// The key is a keyed hash: the rate-limit table holds no phone numbers.
+	return s.limit(ctx, "sms-to", hex.EncodeToString(s.secrets.Hash("sms-to:" + number)[:16]), perMinute)
 }
 
 // SMSEnabled reports whether phone_code can be offered: it is switched on

@@ -64,7 +64,7 @@ func (s *Service) preparePhoneFirstFactor(ctx context.Context, clientID, id stri
 	if err := s.CheckSMSCountry("phone_number", factor.SafeIdentifier); err != nil {
 		return v, err
 	}
-	if err := s.limitSMS(ctx, in.IP); err != nil {
+	if err := s.limitSMS(ctx, in.IP, factor.SafeIdentifier); err != nil {
 		return v, err
 	}
 	code := PhoneCode{ClientID: clientID, Strategy: StrategyPhoneCode, Number: factor.SafeIdentifier, Kind: notify.KindSignInCode}

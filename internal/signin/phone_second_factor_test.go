@@ -21,6 +21,7 @@ func TestSendPhoneCodeToVerified(t *testing.T) {
 	env := testserver.Start(t, func(c *config.Config) {
 		c.Auth.FirstFactors.PhoneCode = true
 		c.SMS.AllowedCallingCodes = []int{1}
+		c.Auth.RateLimits.EmailsPerMinute = 2
 	})
 	ctx := context.Background()
 	users, engine := env.Server.Users, env.Server.Engine
@@ -74,11 +75,18 @@ func TestSendPhoneCodeToVerified(t *testing.T) {
 		ver.IdentificationID == nil || *ver.IdentificationID != phoneID["+15555550188"] {
 		t.Fatalf("verification = %+v", ver)
 	}
+	// Texts to one number are limited whichever IP asks (none here).
+	if _, err := send(u.ID, phoneID["+15555550188"]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send(u.ID, phoneID["+15555550188"]); err == nil || apperr.As(err) == nil || apperr.As(err).Code != "too_many_requests" {
+		t.Fatalf("a third text to one number within a minute: %v", err)
+	}
 	rows, err := env.DB.RecentSMS(ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1 || rows[0].To != "+15555550188" || !strings.Contains(rows[0].Body, "sign-in code") {
+	if len(rows) != 2 || rows[0].To != "+15555550188" || !strings.Contains(rows[0].Body, "sign-in code") {
 		t.Fatalf("texts = %+v", rows)
 	}
 }

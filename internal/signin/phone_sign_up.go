@@ -30,7 +30,7 @@ func (s *Service) preparePhoneSignUp(ctx context.Context, clientID, id, ip strin
 	if err := s.CheckSMSCountry("phone_number", to); err != nil {
 		return v, err
 	}
-	if err := s.limitSMS(ctx, ip); err != nil {
+	if err := s.limitSMS(ctx, ip, to); err != nil {
 		return v, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {

@@ -43,7 +43,7 @@ func (s *Service) PreparePhoneVerification(ctx context.Context, clientID, userID
 	if err := s.CheckSMSCountry("phone_number", idn.Identifier); err != nil {
 		return err
 	}
-	if err := s.limitSMS(ctx, ip); err != nil {
+	if err := s.limitSMS(ctx, ip, idn.Identifier); err != nil {
 		return err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {
@@ -124,7 +124,7 @@ func (s *Service) SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, cli
 	if err := s.CheckSMSCountry("phone_number", idn.Identifier); err != nil {
 		return store.Verification{}, err
 	}
-	if err := s.limitSMS(ctx, ip); err != nil {
+	if err := s.limitSMS(ctx, ip, idn.Identifier); err != nil {
 		return store.Verification{}, err
 	}
 	return s.SendPhoneCode(ctx, tx, PhoneCode{ClientID: clientID, Strategy: StrategyPhoneCode, Number: idn.Identifier,
