@@ -27,7 +27,7 @@ type Twilio struct {
 	BaseURL    string `yaml:"base_url"` // default https://api.twilio.com
 	AccountSID string `yaml:"account_sid"`
 	AuthToken  string `yaml:"auth_token"`
-	From       string `yaml:"from"` // the sending number (E.164) or messaging service id
+	From       string `yaml:"from"` // the sending number (E.164), or a messaging service id (MG...) sent as MessagingServiceSid
 }
 
 // DefaultTwilioBaseURL is Twilio's own API.

@@ -62,6 +62,24 @@ func TestSMSThroughTwilioAdapter(t *testing.T) {
 	}
 }
 
+// A messaging service id (MG...) goes as MessagingServiceSid, not From.
+func TestSMSMessagingService(t *testing.T) {
+	t.Parallel()
+	db, _ := testdb.New(t)
+	fake := smstest.Start(t)
+	svc := notify.New(db, notify.Config{}, acme, false, testLog(t), time.Now)
+	cfg := fakeTwilio(fake, 1)
+	cfg.Twilio.From = "MG00000000000000000000000000000000"
+	svc.EnableSMS(db, cfg)
+	run(t, svc)
+	if err := svc.EnqueueSMS(context.Background(), nil, code("+15555550105", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if m := fake.WaitFor(t, "+15555550105", 5*time.Second); m.Service != cfg.Twilio.From || m.From != "" {
+		t.Fatalf("text = %+v", m)
+	}
+}
+
 // A 503 is retried with backoff; a 400 (a number the provider refuses) is
 // final at once; wrong credentials are final too.
 func TestSMSRetriesAndRefusals(t *testing.T) {

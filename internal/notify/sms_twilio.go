@@ -44,7 +44,12 @@ func (e *providerError) Error() string {
 
 func (t *twilioSender) SendSMS(ctx context.Context, to, body string) (string, error) {
 	endpoint := t.cfg.BaseURL + "/2010-04-01/Accounts/" + url.PathEscape(t.cfg.AccountSID) + "/Messages.json"
-	form := url.Values{"To": {to}, "From": {t.cfg.From}, "Body": {body}}
+	form := url.Values{"To": {to}, "Body": {body}}
+	if strings.HasPrefix(t.cfg.From, "MG") {
+		form.Set("MessagingServiceSid", t.cfg.From) // Twilio picks the sender from the service's pool
+	} else {
+		form.Set("From", t.cfg.From)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return "", err

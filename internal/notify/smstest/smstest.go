@@ -24,9 +24,10 @@ const (
 	From       = "+15005550006"
 )
 
-// Message is one accepted text.
+// Message is one accepted text. Service is the MessagingServiceSid when
+// the sender was given that way instead of From.
 type Message struct {
-	SID, To, From, Body string
+	SID, To, From, Body, Service string
 }
 
 // Fake is a running fake provider.
@@ -102,9 +103,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, 21000, "form: "+err.Error())
 		return
 	}
-	msg := Message{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body")}
-	if msg.To == "" || msg.Body == "" || msg.From == "" {
-		fail(http.StatusBadRequest, 21604, "To, From and Body are required")
+	msg := Message{To: r.PostForm.Get("To"), From: r.PostForm.Get("From"), Body: r.PostForm.Get("Body"),
+		Service: r.PostForm.Get("MessagingServiceSid")}
+	if msg.To == "" || msg.Body == "" || (msg.From == "") == (msg.Service == "") {
+		fail(http.StatusBadRequest, 21604, "To, Body and one of From or MessagingServiceSid are required")
 		return
 	}
 	f.mu.Lock()
