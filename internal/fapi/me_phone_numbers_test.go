@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/latchkey/latchkey/internal/config"
 )
 
 // mePhone is Clerk's phone number object as /v1/me/phone_numbers returns it.
@@ -117,5 +119,26 @@ func TestMePhoneCodeAttemptLimit(t *testing.T) {
 		fails(t, http.StatusUnprocessableEntity, "verification_failed")
 	if got := b.get("/me/phone_numbers/" + p.ID).ok(t).phone(t); got.Verification == nil || got.Verification.Status != "failed" {
 		t.Fatalf("after the limit: %+v", got.Verification)
+	}
+}
+
+// In production without an SMS provider, a number can be added but no code
+// is sent for it: a clear refusal, never a server error.
+func TestMePhoneWithoutProvider(t *testing.T) {
+	h := start(t, func(c *config.Config) {
+		c.Env = config.EnvProduction
+		c.Auth.Identifiers.EmailAddress.Required = false
+	})
+	h.createPhoneUser("+15555550164", "me-phone-password-4")
+	b := h.nativeApp()
+	if si := b.post("/client/sign_ins?_is_native=1", form("identifier", "+15555550164", "strategy", "password",
+		"password", "me-phone-password-4")).ok(t).signIn(t); si.Status != "complete" || b.token == "" {
+		t.Fatalf("native sign-in: %+v", si)
+	}
+	p := b.post("/me/phone_numbers", form("phone_number", "+15555550165")).ok(t).phone(t)
+	e := b.post("/me/phone_numbers/"+p.ID+"/prepare_verification", form("strategy", "phone_code")).
+		fails(t, http.StatusUnprocessableEntity, "form_param_value_invalid")
+	if e.Meta["param_name"] != "strategy" {
+		t.Errorf("error: %+v", e)
 	}
 }

@@ -60,6 +60,12 @@ func (n *Notifier) EnableSMS(st SMSStore, cfg SMSConfig) {
 	n.sms = c
 }
 
+// SMSReady reports whether texts can go anywhere: to a provider, or in
+// development to the dev outbox.
+func (n *Notifier) SMSReady() bool {
+	return n.sms != nil && (n.sms.sender != nil || n.dev)
+}
+
 // SMSAllowed applies the SMS country allowlist to a calling code.
 func (n *Notifier) SMSAllowed(callingCode int) bool {
 	return n.sms != nil && n.sms.cfg.CallingCodeAllowed(callingCode)

@@ -83,7 +83,7 @@ type accountData struct {
 	Identifier, FirstName, LastName, Username, CurrentSessionID string
 	NamesOn, UsernameOn, PasswordOn, HasPassword, CanDelete     bool
 	Emails                                                      []emailRow
-	PhonesOn                                                    bool
+	PhonesOn, SMSReady                                          bool
 	Phones                                                      []phoneRow
 	Sessions                                                    []sessionRow
 	Apps                                                        []appRow
@@ -126,7 +126,10 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 				Primary: u.PrimaryEmailAddressID != nil && *u.PrimaryEmailAddressID == i.ID})
 		}
 	}
-	d.PhonesOn, d.Phones = p.config.Auth.Identifiers.PhoneNumber.Enabled, phoneRows(u)
+	// Numbers can be added and verified when texts can be sent; numbers an
+	// operator set are listed (and removable) either way.
+	d.Phones, d.SMSReady = phoneRows(u), p.config.Auth.Identifiers.PhoneNumber.Enabled && p.engine.SMSReady()
+	d.PhonesOn = d.SMSReady || len(d.Phones) > 0
 	all, err := p.sessions.List(r.Context(), store.SessionFilter{UserID: u.ID, Limit: 50}, session.StatusActive)
 	if err != nil {
 		return err

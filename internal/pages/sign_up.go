@@ -30,7 +30,8 @@ func (p *Pages) signUpFields(v *view) []signUpField {
 	add(a.Identifiers.Username.Enabled, signUpField{Name: "username", Label: "Username", Type: "text", Autocomplete: "username",
 		Required: a.Identifiers.Username.Required, Hint: "4–64 letters, numbers, '-' or '_'."})
 	add(a.Identifiers.EmailAddress.Enabled, signUpField{Name: "email_address", Label: "Email address", Type: "email", Autocomplete: "email", Required: a.Identifiers.EmailAddress.Required})
-	add(a.Identifiers.PhoneNumber.Enabled, signUpField{Name: "phone_number", Label: "Phone number", Type: "tel", Autocomplete: "tel",
+	// A phone number is asked for when it can be verified by text, or must be given.
+	add(a.Identifiers.PhoneNumber.Enabled && (p.engine.SMSEnabled() || a.Identifiers.PhoneNumber.Required), signUpField{Name: "phone_number", Label: "Phone number", Type: "tel", Autocomplete: "tel",
 		Required: a.Identifiers.PhoneNumber.Required, Hint: "With the country code, e.g. +15555550100."})
 	add(a.FirstFactors.Password, signUpField{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password",
 		Required: p.engine.PasswordRequired(), Hint: "At least 8 characters."})

@@ -24,6 +24,7 @@ const StrategyPhoneCode = "phone_code"
 type Texter interface {
 	EnqueueSMS(ctx context.Context, tx pgx.Tx, m notify.SMSMessage) error
 	SMSAllowed(callingCode int) bool
+	SMSReady() bool
 	Kick()
 }
 
@@ -97,6 +98,9 @@ func (s *Service) SendPhoneCode(ctx context.Context, tx *store.Tx, p PhoneCode) 
 	if errors.Is(err, notify.ErrCountryNotAllowed) {
 		return ver, errCountryNotAllowed("phone_number", parsed)
 	}
+	if errors.Is(err, notify.ErrSMSNotConfigured) {
+		return ver, errSMSUnavailable()
+	}
 	return ver, err
 }
 
@@ -123,3 +127,12 @@ func (s *Service) limitSMS(ctx context.Context, ip, number string) error {
 // SMSEnabled reports whether phone_code can be offered: it is switched on
 // and the engine has an SMS channel.
 func (s *Service) SMSEnabled() bool { return s.strategyEnabled(StrategyPhoneCode) }
+
+// SMSReady reports whether texts can be sent at all (a provider, or the dev
+// outbox in development), so that added numbers can be verified.
+func (s *Service) SMSReady() bool { return s.texter != nil && s.texter.SMSReady() }
+
+// errSMSUnavailable refuses a text when no SMS provider is configured.
+func errSMSUnavailable() error {
+	return apperr.ParamValueInvalid("strategy", "Text messages cannot be sent: no SMS provider is configured.")
+}
