@@ -37,6 +37,8 @@ type API struct {
 	RedirectURLs *redirecturls.Service
 	// The token wallet: upstream provider tokens of users' external accounts.
 	Wallet *wallet.Service
+	// Restrictions: the allowlist, blocklist and restriction switches.
+	Restrictions *identity.Restrictions
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -68,6 +70,7 @@ func (a *API) Routes(r chi.Router) {
 	a.oauthRoutes(r)
 	a.redirectURLRoutes(r)
 	a.walletRoutes(r)
+	a.restrictionRoutes(r)
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

@@ -29,6 +29,9 @@ type SignUp struct {
 	// FirstName / LastName: "off", "optional" or "required".
 	FirstName string `yaml:"first_name"`
 	LastName  string `yaml:"last_name"`
+	// Mode: "public" (anyone may sign up) or "restricted" (only allowlisted
+	// identifiers; the operator adds everyone else).
+	Mode string `yaml:"mode"`
 }
 
 // EmailLink holds email-link rules.
@@ -71,7 +74,7 @@ func defaultAuth() Auth {
 			Username:     Identifier{Enabled: true},
 		},
 		FirstFactors: FirstFactors{Password: true, EmailCode: true, EmailLink: true},
-		SignUp:       SignUp{EmailVerificationRequired: true, FirstName: "optional", LastName: "optional"},
+		SignUp:       SignUp{EmailVerificationRequired: true, FirstName: "optional", LastName: "optional", Mode: "public"},
 		EmailLink:    EmailLink{RequireSameClient: true},
 		RateLimits:   RateLimits{SignInAttemptsPerMinute: 60, CodeAttemptsPerMinute: 30, EmailsPerMinute: 10},
 	}
@@ -93,6 +96,9 @@ func (c Config) validateAuth(bad func(field, format string, args ...any)) {
 		if v != "off" && v != "optional" && v != "required" {
 			bad(field, "must be off, optional or required, got %q", v)
 		}
+	}
+	if m := c.Auth.SignUp.Mode; m != "public" && m != "restricted" {
+		bad("auth.sign_up.mode", "must be public or restricted, got %q", m)
 	}
 	rl := c.Auth.RateLimits
 	if rl.SignInAttemptsPerMinute < 1 || rl.CodeAttemptsPerMinute < 1 || rl.EmailsPerMinute < 1 {

@@ -20,6 +20,9 @@ type AddIdentificationInput struct {
 	Primary                 *bool  `json:"primary"`
 	ReservedForSecondFactor *bool  `json:"reserved_for_second_factor"`
 	NotifyPrimaryChanged    *bool  `json:"notify_primary_email_address_changed"`
+	// BySelf: the user adds it (account page, /v1/me), so the allowlist
+	// applies; the operator (Backend API) is bound only by the blocks.
+	BySelf bool `json:"-"`
 }
 
 // UpdateIdentificationInput is the body of PATCH on one of them.
@@ -76,6 +79,13 @@ func (s *Service) AddIdentification(ctx context.Context, in AddIdentificationInp
 	}
 	norm, err := normalizeIdentifier(in.Type, param, raw)
 	if err != nil {
+		return store.Identification{}, err
+	}
+	purpose := ForAdmin
+	if in.BySelf {
+		purpose = ForAddition
+	}
+	if err := s.restrict.Check(ctx, purpose, in.Type, norm); err != nil {
 		return store.Identification{}, err
 	}
 	idn, err := s.store.AddIdentification(ctx, in.UserID, func(u *store.User) (store.Identification, error) {

@@ -129,6 +129,9 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 		u.PrimaryPhoneNumberID = &phones[0].ID
 	}
 	u.Identifications = append(emails, phones...)
+	if err := s.restrict.CheckAll(ctx, ForAdmin, identsOf(u)); err != nil {
+		return store.User{}, err
+	}
 	if !in.SkipUserRequirement {
 		if err := s.checkRequiredIdentifiers(u); err != nil {
 			return store.User{}, err

@@ -204,7 +204,7 @@ func (p *Pages) profileSubmit(w http.ResponseWriter, r *http.Request, cu ctxUser
 }
 
 func (p *Pages) emailAdd(w http.ResponseWriter, r *http.Request, cu ctxUser) error {
-	idn, err := p.users.AddIdentification(r.Context(), identity.AddIdentificationInput{Type: store.TypeEmail,
+	idn, err := p.users.AddIdentification(r.Context(), identity.AddIdentificationInput{Type: store.TypeEmail, BySelf: true,
 		UserID: cu.user.ID, EmailAddress: strings.TrimSpace(r.PostFormValue("email_address"))})
 	if err != nil {
 		return p.accountError(w, r, cu, err, "email_address")

@@ -76,6 +76,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration:    cfg.Users.LockoutDuration,
 	}, now)
+	restrictions := identity.NewRestrictions(db, cfg.Auth.SignUp.Mode, now)
+	users.UseRestrictions(restrictions)
 	secretKeys := keys.NewSecretKeys(db, cfg.IsDevelopment(), now)
 	sessions := session.NewService(db, keyring, session.Settings{
 		Issuer:            cfg.PublicURL,
@@ -93,6 +95,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	}, now)
 	notifier.EnableSMS(db, cfg.SMS)
 	engine.EnableSMS(notifier)
+	engine.UseRestrictions(restrictions)
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
@@ -108,7 +111,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
-			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet},
+			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
 		OAuth: provider,

@@ -18,6 +18,9 @@ func (s *Service) completeSignIn(tx *store.Tx, si *store.SignIn, u *store.User, 
 	if locked, permanent, until := lockState(*u, now); locked {
 		return errUserLocked(until, now, permanent)
 	}
+	if err := s.checkUserRestrictions(tx.Context(), *u); err != nil {
+		return err
+	}
 	sess, err := s.startSession(tx, si.ClientID, u.ID, strategy)
 	if err != nil {
 		return err

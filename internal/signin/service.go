@@ -13,6 +13,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/identity/password"
 	"github.com/latchkey/latchkey/internal/notify"
 	"github.com/latchkey/latchkey/internal/ratelimit"
@@ -68,6 +69,7 @@ type Service struct {
 	secrets  *Secrets
 	settings Settings
 	now      func() time.Time
+	restrict *identity.Restrictions // nil: no restrictions (see UseRestrictions)
 }
 
 // New wires the engine.

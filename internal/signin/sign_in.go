@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
@@ -69,6 +70,9 @@ func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSi
 	if in.Identifier != "" {
 		kind, value, err := s.parseIdentifier(in.Identifier)
 		if err != nil {
+			return SignInView{}, err
+		}
+		if err := s.restrict.Check(ctx, identity.ForSignIn, kind, value); err != nil {
 			return SignInView{}, err
 		}
 		u, err := s.findUser(ctx, kind, value)

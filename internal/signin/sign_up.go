@@ -55,6 +55,9 @@ func (s *Service) CreateSignUp(ctx context.Context, clientID string, in SignUpIn
 	if err := s.applySignUp(ctx, &su, in); err != nil {
 		return SignUpView{}, err
 	}
+	if err := s.checkSignUpRestrictions(ctx, su); err != nil {
+		return SignUpView{}, err
+	}
 	err := s.store.Tx(ctx, func(tx *store.Tx) error {
 		if err := tx.InsertSignUp(su); err != nil {
 			return err
@@ -97,6 +100,9 @@ func (s *Service) UpdateSignUp(ctx context.Context, clientID, id string, in Sign
 	}
 	// Validate and hash outside the lock; apply under it.
 	if err := s.applySignUp(ctx, &draft, in); err != nil {
+		return SignUpView{}, err
+	}
+	if err := s.checkSignUpRestrictions(ctx, draft); err != nil {
 		return SignUpView{}, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {
