@@ -94,10 +94,13 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 				"last_name":     attr(c.Auth.SignUp.LastName != "off", c.Auth.SignUp.LastName == "required", []string{}, []string{}),
 			},
 			"sign_in":           map[string]any{"second_factor": map[string]any{"required": false}},
-			"sign_up":           map[string]any{"mode": "public", "legal_consent_enabled": false},
+			"sign_up":           map[string]any{"mode": c.Auth.SignUp.Mode, "legal_consent_enabled": false},
 			"password_settings": map[string]any{"min_length": 8, "max_length": 256, "disable_hibp": false},
 		},
 		"organization_settings": map[string]any{"enabled": false},
+	}
+	if err := a.addRestrictionSettings(r.Context(), env["user_settings"].(map[string]any)); err != nil {
+		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, env)
 }

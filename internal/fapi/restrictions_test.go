@@ -2,6 +2,7 @@ package fapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -126,6 +127,29 @@ func TestRestrictedSignUpMode(t *testing.T) {
 	h := start(t, func(c *config.Config) { c.Auth.SignUp.Mode = "restricted" })
 	h.createUser("existing@example.com", "correct-horse-battery-9")
 	h.list("allowlist", "invited@example.com")
+
+	h.restrict(map[string]bool{"block_email_subaddresses": true})
+	// The environment tells front ends to hide the sign-up prompt.
+	res, err := http.Get(h.env.PublicURL + "/v1/environment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var env struct {
+		UserSettings struct {
+			SignUp       struct{ Mode string } `json:"sign_up"`
+			Restrictions map[string]struct {
+				Enabled bool `json:"enabled"`
+			} `json:"restrictions"`
+		} `json:"user_settings"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&env); err != nil {
+		t.Fatal(err)
+	}
+	if env.UserSettings.SignUp.Mode != "restricted" || !env.UserSettings.Restrictions["block_email_subaddresses"].Enabled ||
+		env.UserSettings.Restrictions["blocklist"].Enabled {
+		t.Fatalf("environment user_settings = %+v", env.UserSettings)
+	}
 
 	h.browser().post("/client/sign_ups", form("email_address", "stranger@example.com")).
 		fails(t, http.StatusForbidden, "sign_up_mode_restricted")

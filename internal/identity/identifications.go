@@ -85,7 +85,7 @@ func (s *Service) AddIdentification(ctx context.Context, in AddIdentificationInp
 	if in.BySelf {
 		purpose = ForAddition
 	}
-	if err := s.restrict.Check(ctx, purpose, in.Type, norm); err != nil {
+	if err := s.policy.Check(ctx, purpose, in.Type, norm); err != nil {
 		return store.Identification{}, err
 	}
 	idn, err := s.store.AddIdentification(ctx, in.UserID, func(u *store.User) (store.Identification, error) {

@@ -229,7 +229,7 @@ func isDisposable(e emailParts) bool {
 
 // UseRestrictions makes the user service enforce the restrictions when
 // identifiers are added.
-func (s *Service) UseRestrictions(r *Restrictions) { s.restrict = r }
+func (s *Service) UseRestrictions(r *Restrictions) { s.policy = r }
 
 // identsOf lists a user's email addresses, phone numbers and wallets for a check.
 func identsOf(u store.User) []Ident {

@@ -40,9 +40,9 @@ type Rules struct {
 type Service struct {
 	store  Store
 	hasher *password.Hasher
-	rules    Rules
-	now      func() time.Time
-	restrict *Restrictions // nil: no restrictions (see UseRestrictions)
+	rules  Rules
+	now    func() time.Time
+	policy *Restrictions // nil: no restrictions (see UseRestrictions)
 }
 
 // NewService wires the user service.

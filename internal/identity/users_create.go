@@ -129,7 +129,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 		u.PrimaryPhoneNumberID = &phones[0].ID
 	}
 	u.Identifications = append(emails, phones...)
-	if err := s.restrict.CheckAll(ctx, ForAdmin, identsOf(u)); err != nil {
+	if err := s.policy.CheckAll(ctx, ForAdmin, identsOf(u)); err != nil {
 		return store.User{}, err
 	}
 	if !in.SkipUserRequirement {
