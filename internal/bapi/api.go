@@ -59,6 +59,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/users/{userID}/lock", h(a.userAction(a.Users.Lock)))
 	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))
 	r.Post("/users/{userID}/verify_password", h(a.verifyPassword))
+	r.Delete("/users/{userID}/web3_wallets/{id}", h(a.deleteUserWeb3Wallet))
 
 	r.Get("/sessions", h(a.listSessions))
 	r.Get("/sessions/{id}", h(a.getSession))

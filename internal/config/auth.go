@@ -97,6 +97,7 @@ func (c Config) validateAuth(bad func(field, format string, args ...any)) {
 			bad(field, "must be off, optional or required, got %q", v)
 		}
 	}
+	c.validateWeb3(bad)
 	if m := c.Auth.SignUp.Mode; m != "public" && m != "restricted" {
 		bad("auth.sign_up.mode", "must be public or restricted, got %q", m)
 	}

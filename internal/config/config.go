@@ -73,6 +73,7 @@ type Auth struct {
 	SignUp       SignUp       `yaml:"sign_up"`
 	EmailLink    EmailLink    `yaml:"email_link"`
 	RateLimits   RateLimits   `yaml:"rate_limits"`
+	Web3         Web3         `yaml:"web3"`
 }
 
 // Identifiers says which identifiers users have and which every user must have.

@@ -55,6 +55,7 @@ func (a *API) Routes(r chi.Router) {
 
 	r.Get("/verify", h(a.verifyEmailLink))
 	a.mePhoneRoutes(r)
+	a.web3Routes(r)
 }
 
 // writeResponse writes Clerk's {"response": ..., "client": ...} envelope.

@@ -99,6 +99,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 		},
 		"organization_settings": map[string]any{"enabled": false},
 	}
+	a.addWeb3Settings(env["user_settings"].(map[string]any))
 	if err := a.addRestrictionSettings(r.Context(), env["user_settings"].(map[string]any)); err != nil {
 		return err
 	}

@@ -71,12 +71,18 @@ func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	var in signin.PrepareInput
+	var walletID string
 	cid, err := stepForm(r, func(f *form) {
 		in = signin.PrepareInput{Strategy: f.get("strategy"), EmailAddressID: f.get("email_address_id"),
 			PhoneNumberID: f.get("phone_number_id"), RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
+		walletID = f.get("web3_wallet_id")
 	})
 	if err != nil {
 		return err
+	}
+	if signin.IsWeb3Strategy(in.Strategy) {
+		v, err := a.Engine.PrepareWeb3FirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in.Strategy, walletID, in.IP)
+		return a.writeSignIn(w, r, v, err)
 	}
 	v, err := a.Engine.PrepareFirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in)
 	return a.writeSignIn(w, r, v, err)
@@ -84,11 +90,17 @@ func (a *API) prepareFirstFactor(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	var in signin.AttemptInput
+	var signature string
 	cid, err := stepForm(r, func(f *form) {
 		in = signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r)}
+		signature = f.get("signature")
 	})
 	if err != nil {
 		return err
+	}
+	if signin.IsWeb3Strategy(in.Strategy) {
+		v, err := a.Engine.AttemptWeb3FirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in.Strategy, signature, in.IP)
+		return a.writeSignIn(w, r, v, err)
 	}
 	v, err := a.Engine.AttemptFirstFactor(r.Context(), cid, chi.URLParam(r, "id"), in)
 	return a.writeSignIn(w, r, v, err)

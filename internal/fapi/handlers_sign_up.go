@@ -18,7 +18,7 @@ func (a *API) writeSignUp(w http.ResponseWriter, r *http.Request, v signin.SignU
 
 func signUpInput(f *form, r *http.Request) signin.SignUpInput {
 	in := signin.SignUpInput{EmailAddress: f.str("email_address"), PhoneNumber: f.str("phone_number"),
-		Username: f.str("username"), Password: f.str("password"), FirstName: f.str("first_name"),
+		Username: f.str("username"), Password: f.str("password"), FirstName: f.str("first_name"), Web3Wallet: f.str("web3_wallet"),
 		LastName: f.str("last_name"), LegalAccepted: f.bool("legal_accepted"), Strategy: f.get("strategy"),
 		RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
 	if m := f.str("unsafe_metadata"); m != nil {
@@ -69,15 +69,23 @@ func (a *API) prepareSignUpVerification(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	if signin.IsWeb3Strategy(strategy) {
+		v, err := a.Engine.PrepareWeb3SignUp(r.Context(), cid, chi.URLParam(r, "id"), strategy, clientIP(r))
+		return a.writeSignUp(w, r, v, err)
+	}
 	v, err := a.Engine.PrepareSignUpVerification(r.Context(), cid, chi.URLParam(r, "id"), strategy, redirect, clientIP(r))
 	return a.writeSignUp(w, r, v, err)
 }
 
 func (a *API) attemptSignUpVerification(w http.ResponseWriter, r *http.Request) error {
-	var strategy, code string
-	cid, err := stepForm(r, func(f *form) { strategy, code = f.get("strategy"), f.get("code") })
+	var strategy, code, signature string
+	cid, err := stepForm(r, func(f *form) { strategy, code, signature = f.get("strategy"), f.get("code"), f.get("signature") })
 	if err != nil {
 		return err
+	}
+	if signin.IsWeb3Strategy(strategy) {
+		v, err := a.Engine.AttemptWeb3SignUp(r.Context(), cid, chi.URLParam(r, "id"), strategy, signature, clientIP(r))
+		return a.writeSignUp(w, r, v, err)
 	}
 	v, err := a.Engine.AttemptSignUpVerification(r.Context(), cid, chi.URLParam(r, "id"), strategy, code, clientIP(r))
 	return a.writeSignUp(w, r, v, err)

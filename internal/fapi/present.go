@@ -21,6 +21,7 @@ type verificationJSON struct {
 	ExpireAt int64          `json:"expire_at"`
 	Error    *errorJSONLite `json:"error,omitempty"`
 	NextStep string         `json:"next_action,omitempty"`
+	Nonce    string         `json:"nonce,omitempty"` // the message a wallet signs (web3 strategies)
 }
 
 type errorJSONLite struct {
@@ -48,6 +49,7 @@ type factorJSON struct {
 	EmailAddressID string `json:"email_address_id,omitempty"`
 	PhoneNumberID  string `json:"phone_number_id,omitempty"`
 	Primary        bool   `json:"primary,omitempty"`
+	Web3WalletID   string `json:"web3_wallet_id,omitempty"`
 }
 
 type userDataJSON struct {
@@ -95,7 +97,11 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 		CreatedSessionID: si.CreatedSessionID, AbandonAt: present.Ms(si.AbandonAt)}
 	for _, f := range v.Factors {
 		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: f.Strategy,
-			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, PhoneNumberID: f.PhoneNumberID, Primary: f.Primary})
+			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, PhoneNumberID: f.PhoneNumberID, Primary: f.Primary,
+			Web3WalletID: f.Web3WalletID})
+	}
+	if out.FirstFactorVerification != nil {
+		out.FirstFactorVerification.Nonce = v.Nonce
 	}
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
 		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy}
@@ -177,6 +183,7 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 		out.Verifications.EmailAddress = ev
 	}
 	out.Verifications.PhoneNumber = phoneVerificationOf(v)
+	out.Web3Wallet, out.Verifications.Web3Wallet = su.Web3Wallet, web3SignUpVerification(v)
 	return out
 }
 

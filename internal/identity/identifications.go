@@ -175,7 +175,7 @@ func (s *Service) DeleteIdentification(ctx context.Context, typ, id string) erro
 			}
 			*primary = nil
 		}
-		if remaining == 0 && u.Username == nil && countType(*u, store.TypeEmail)+countType(*u, store.TypePhone) == 1 {
+		if remaining == 0 && u.Username == nil && len(u.Identifications) == 1 {
 			return apperr.New(apperr.KindInvalid, "last_identification_deletion_failed",
 				"You can't delete your last identifier.",
 				"This is the user's only identifier; deleting it would leave no way to sign in.").WithParam(param)

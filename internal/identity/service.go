@@ -69,6 +69,8 @@ func translate(err error) error {
 			return apperr.IdentifierExists("username", "username")
 		case uv.Constraint == "users_external_id_key":
 			return apperr.IdentifierExists("external_id", "external ID")
+		case uv.Constraint == "identifications_identifier_key" && strings.Contains(uv.Detail, KindWallet):
+			return apperr.IdentifierExists("web3_wallet", "wallet")
 		case uv.Constraint == "identifications_identifier_key" && strings.Contains(uv.Detail, store.TypePhone):
 			return apperr.IdentifierExists("phone_number", "phone number")
 		case uv.Constraint == "identifications_identifier_key":

@@ -128,7 +128,11 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 	if len(phones) > 0 {
 		u.PrimaryPhoneNumberID = &phones[0].ID
 	}
-	u.Identifications = append(emails, phones...)
+	wallets, err := newWallets(u.ID, in.Web3Wallets, now)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Identifications = append(append(emails, phones...), wallets...)
 	if err := s.policy.CheckAll(ctx, ForAdmin, identsOf(u)); err != nil {
 		return store.User{}, err
 	}
@@ -237,8 +241,6 @@ func countType(u store.User, typ string) int {
 // rather than silently dropping data the caller meant to store.
 func notYetSupported(in CreateUserInput) error {
 	switch {
-	case len(in.Web3Wallets) > 0:
-		return unsupported("web3_wallet")
 	case in.TOTPSecret != nil:
 		return unsupported("totp_secret")
 	case len(in.BackupCodes) > 0:

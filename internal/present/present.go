@@ -85,6 +85,9 @@ func PhoneNumberOf(i store.Identification) PhoneNumber {
 }
 
 func IdentificationOf(i store.Identification) any {
+	if i.Type == "web3_wallet" {
+		return Web3WalletOf(i)
+	}
 	if i.Type == store.TypePhone {
 		return PhoneNumberOf(i)
 	}
@@ -162,7 +165,9 @@ func UserOf(svc *identity.Service, u store.User, withPrivate bool) User {
 		out.PrivateMetadata = orEmpty(u.PrivateMetadata)
 	}
 	for _, i := range u.Identifications {
-		if i.Type == store.TypePhone {
+		if i.Type == "web3_wallet" {
+			addWallet(&out, i)
+		} else if i.Type == store.TypePhone {
 			out.PhoneNumbers = append(out.PhoneNumbers, PhoneNumberOf(i))
 		} else {
 			out.EmailAddresses = append(out.EmailAddresses, EmailAddressOf(i))

@@ -21,6 +21,9 @@ func (s *Service) parseIdentifier(raw string) (kind, value string, err error) {
 	case strings.HasPrefix(raw, "+") && ids.PhoneNumber.Enabled:
 		v, err := identity.NormalizePhone("identifier", raw)
 		return store.TypePhone, v, err
+	case identity.IsWalletAddress(raw) && s.Web3Enabled():
+		v, err := identity.NormalizeWallet("identifier", raw)
+		return identity.KindWallet, v, err
 	case ids.Username.Enabled && raw != "" && !strings.ContainsAny(raw, "@+"):
 		v, err := identity.NormalizeUsername(raw)
 		if err != nil {

@@ -35,6 +35,7 @@ type SignInView struct {
 	Verification *store.Verification // the first-factor verification in progress, if any
 	User         *store.User         // nil until the identifier names a real user
 	Factors      []Factor            // supported first factors
+	Nonce        string              // the message a wallet must sign (web3 strategies)
 }
 
 // Factor is one way to complete the first factor.
@@ -49,6 +50,7 @@ type Factor struct {
 	// PhoneNumberID is the same kind of handle for phone_code's number.
 	PhoneNumberID string
 	Primary       bool
+	Web3WalletID  string // the wallet's opaque handle, for web3 strategies
 
 	identificationID string // the user's real address; "" for a stand-in
 }
@@ -173,6 +175,7 @@ func (s *Service) view(ctx context.Context, si store.SignIn) (SignInView, error)
 		if err == nil {
 			s.expire(&ver)
 			v.Verification = &ver
+			v.Nonce = s.web3Nonce(ver)
 		}
 	}
 	if si.UserID != nil {
@@ -198,6 +201,9 @@ func (s *Service) expire(v *store.Verification) {
 func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
 	if si.Identifier == nil {
 		return nil
+	}
+	if isWalletIdentifier(si.Identifier) {
+		return s.web3Factors(si)
 	}
 	ff := s.settings.Auth.FirstFactors
 	var out []Factor

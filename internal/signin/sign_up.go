@@ -22,6 +22,7 @@ const (
 type SignUpInput struct {
 	EmailAddress, PhoneNumber, Username, Password, FirstName, LastName *string
 	UnsafeMetadata                                                     json.RawMessage
+	Web3Wallet                                                         *string
 	LegalAccepted                                                      bool
 	Strategy                                                           string // optional: email_code or email_link, prepared at once
 	RedirectURL                                                        string
@@ -39,6 +40,9 @@ type SignUpView struct {
 	Optional          []string
 	Missing           []string
 	Unverified        []string
+	// Web3Verification is the wallet's signature challenge, Web3Nonce its message.
+	Web3Verification *store.Verification
+	Web3Nonce        string
 }
 
 // CreateSignUp starts a sign-up and completes it at once if nothing is missing.
@@ -174,6 +178,9 @@ func (s *Service) applySignUp(ctx context.Context, su *store.SignUp, in SignUpIn
 			su.PhoneNumber, su.PhoneVerifiedAt, su.PhoneVerificationID = &v, nil, nil
 		}
 	}
+	if err := s.applySignUpWallet(ctx, su, in.Web3Wallet); err != nil {
+		return err
+	}
 	if in.Username != nil {
 		if !ids.Username.Enabled {
 			return apperr.UnknownParam("username")
@@ -262,10 +269,12 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	add("email_address", a.Identifiers.EmailAddress.Enabled, a.Identifiers.EmailAddress.Required, su.EmailAddress != nil)
 	add("phone_number", a.Identifiers.PhoneNumber.Enabled, a.Identifiers.PhoneNumber.Required, su.PhoneNumber != nil)
 	add("username", a.Identifiers.Username.Enabled, a.Identifiers.Username.Required, su.Username != nil)
-	add("password", a.FirstFactors.Password, s.PasswordRequired(), su.PasswordDigest != nil)
+	// A wallet proves who signs up, as a social account would: no password is owed.
+	add("password", a.FirstFactors.Password, s.PasswordRequired() && su.Web3Wallet == nil, su.PasswordDigest != nil)
 	add("first_name", a.SignUp.FirstName != "off", a.SignUp.FirstName == "required", su.FirstName != nil)
 	add("last_name", a.SignUp.LastName != "off", a.SignUp.LastName == "required", su.LastName != nil)
-	if su.EmailAddress == nil && su.PhoneNumber == nil && su.Username == nil && !contains(missing, "email_address") {
+	add("web3_wallet", len(a.Web3.Strategies) > 0, false, su.Web3Wallet != nil)
+	if su.EmailAddress == nil && su.PhoneNumber == nil && su.Username == nil && su.Web3Wallet == nil && !contains(missing, "email_address") {
 		missing = append(missing, "email_address") // some identifier is needed to sign in again
 	}
 	if su.EmailAddress != nil && su.EmailVerifiedAt == nil && a.SignUp.EmailVerificationRequired {
@@ -273,6 +282,9 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	}
 	if su.PhoneNumber != nil && su.PhoneVerifiedAt == nil && a.FirstFactors.PhoneCode {
 		unverified = append(unverified, "phone_number")
+	}
+	if su.Web3Wallet != nil && su.Web3WalletVerifiedAt == nil {
+		unverified = append(unverified, "web3_wallet")
 	}
 	return
 }
@@ -316,6 +328,7 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 			v.PhoneVerification = &ver
 		}
 	}
+	s.loadWeb3SignUpView(ctx, &v)
 	v.Required, v.Optional, v.Missing, v.Unverified = s.requirements(su)
 	v.PasswordSet = su.PasswordDigest != nil
 	if su.Status == Complete {
@@ -369,6 +382,9 @@ func (s *Service) tryCompleteSignUp(tx *store.Tx, su *store.SignUp) error {
 	}
 	u.PrimaryEmailAddressID = addIdent(store.TypeEmail, su.EmailAddress, su.EmailVerifiedAt, emailStrategy)
 	u.PrimaryPhoneNumberID = addIdent(store.TypePhone, su.PhoneNumber, su.PhoneVerifiedAt, StrategyPhoneCode)
+	if err := s.addSignUpWallet(tx, su, &u); err != nil {
+		return err
+	}
 	if err := tx.CreateUser(u); err != nil {
 		return err
 	}
