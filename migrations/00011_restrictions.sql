@@ -28,6 +28,30 @@ CREATE TABLE restriction_identifiers (
 CREATE UNIQUE INDEX restriction_identifiers_list_identifier_key ON restriction_identifiers (list, identifier);
 CREATE INDEX restriction_identifiers_list_created_idx ON restriction_identifiers (list, created_at);
 
+-- Invitations (POST /v1/invitations): the only way into a restricted
+-- instance besides the allowlist. The ticket in the invitation link is a
+-- 256-bit random token; only its SHA-256 is kept. An expired invitation is
+-- still 'pending' here and told apart by expires_at.
+CREATE TABLE invitations (
+    id               text PRIMARY KEY,                 -- inv_...
+    email_address    text NOT NULL,                    -- lower-cased
+    public_metadata  jsonb NOT NULL DEFAULT '{}',
+    redirect_url     text,
+    status           text NOT NULL CHECK (status IN ('pending', 'accepted', 'revoked')),
+    ticket_hash      bytea NOT NULL,
+    expires_at       timestamptz,
+    created_at       timestamptz NOT NULL,
+    updated_at       timestamptz NOT NULL
+);
+CREATE UNIQUE INDEX invitations_ticket_key ON invitations (ticket_hash);
+CREATE INDEX invitations_email_idx ON invitations (email_address, status);
+CREATE INDEX invitations_created_idx ON invitations (created_at);
+
+-- The invitation a sign-up came with (sign-up strategy "ticket").
+ALTER TABLE sign_ups ADD COLUMN invitation_id text REFERENCES invitations (id) ON DELETE SET NULL;
+
 -- +goose Down
+ALTER TABLE sign_ups DROP COLUMN invitation_id;
+DROP TABLE invitations;
 DROP TABLE restriction_identifiers;
 DROP TABLE instance_restrictions;
