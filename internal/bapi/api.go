@@ -39,6 +39,7 @@ type API struct {
 	Wallet *wallet.Service
 	// Restrictions: the allowlist, blocklist and restriction switches.
 	Restrictions *identity.Restrictions
+	Invitations  *identity.Invitations
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -72,6 +73,7 @@ func (a *API) Routes(r chi.Router) {
 	a.redirectURLRoutes(r)
 	a.walletRoutes(r)
 	a.restrictionRoutes(r)
+	a.invitationRoutes(r)
 
 	r.Post("/email_addresses", h(a.createIdentification(emailType)))
 	r.Get("/email_addresses/{id}", h(a.getIdentification(emailType)))

@@ -95,15 +95,17 @@ func (a *API) createRestrictionIdentifier(list string) httpx.HandlerFunc {
 			if list == store.Blocklist {
 				return apperr.UnknownParam("notify")
 			}
-			if *in.Notify {
-				// Sending an invitation needs invitations, which this version does not have.
-				return apperr.New(apperr.KindInvalid, "feature_not_enabled", "is not supported yet",
-					"notify is not supported by this Latchkey version: invitations are not available.").WithParam("notify")
-			}
 		}
 		e, err := a.Restrictions.AddToList(r.Context(), list, in.Identifier)
 		if err != nil {
 			return err
+		}
+		// notify invites an allowlisted email address (not a domain) by email.
+		if in.Notify != nil && *in.Notify && e.IdentifierType == identity.KindEmail && e.Identifier[0] != '*' {
+			yes := true
+			if _, err := a.Invitations.Create(r.Context(), identity.InvitationInput{EmailAddress: e.Identifier, IgnoreExisting: &yes}); err != nil {
+				return err
+			}
 		}
 		return httpx.WriteJSON(w, http.StatusOK, restrictionIdentifierOf(e))
 	}

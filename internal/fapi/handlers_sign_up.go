@@ -18,7 +18,7 @@ func (a *API) writeSignUp(w http.ResponseWriter, r *http.Request, v signin.SignU
 
 func signUpInput(f *form, r *http.Request) signin.SignUpInput {
 	in := signin.SignUpInput{EmailAddress: f.str("email_address"), PhoneNumber: f.str("phone_number"),
-		Username: f.str("username"), Password: f.str("password"), FirstName: f.str("first_name"), Web3Wallet: f.str("web3_wallet"),
+		Username: f.str("username"), Password: f.str("password"), FirstName: f.str("first_name"), Web3Wallet: f.str("web3_wallet"), Ticket: f.str("ticket"),
 		LastName: f.str("last_name"), LegalAccepted: f.bool("legal_accepted"), Strategy: f.get("strategy"),
 		RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
 	if m := f.str("unsafe_metadata"); m != nil {

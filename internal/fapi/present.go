@@ -177,6 +177,9 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 		}
 		if su.EmailVerifiedAt != nil {
 			ev.Status, ev.NextStep = "verified", ""
+			if su.InvitationID != nil {
+				ev.Strategy = signin.StrategyTicket
+			}
 		} else if ev.Status == "unverified" && v.Verification != nil {
 			ev.NextStep = "needs_attempt"
 		}

@@ -30,7 +30,7 @@ func TestWeb3SignUpThenSignInWithTheWallet(t *testing.T) {
 	}
 	// Signed by another key, or the right key over another message: refused.
 	attempt(other.sign(nonce)).fails(t, http.StatusUnprocessableEntity, "web3_signature_invalid")
-	attempt(w.sign(nonce + " ")).fails(t, http.StatusUnprocessableEntity, "web3_signature_invalid")
+	attempt(w.sign(nonce+" ")).fails(t, http.StatusUnprocessableEntity, "web3_signature_invalid")
 	attempt("0xnot-hex").fails(t, http.StatusUnprocessableEntity, "web3_signature_invalid")
 
 	sig := w.sign(nonce)

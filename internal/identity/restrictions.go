@@ -21,6 +21,10 @@ const (
 	ForSignIn                  // signing in to an existing account
 	ForAddition                // a signed-in user adding an identifier to their account
 	ForAdmin                   // the operator creating a user or adding an identifier (Backend API)
+	// ForInvitedSignUp is a sign-up that redeems an invitation: the operator
+	// chose the address, so the allowlist and the restricted mode do not
+	// apply; the blocklist and the email blocks still do.
+	ForInvitedSignUp
 )
 
 // Identifier kinds the restrictions know. Usernames are never restricted.
@@ -136,7 +140,7 @@ func (r *Restrictions) CheckAll(ctx context.Context, purpose Purpose, idents []I
 			}
 		}
 	}
-	if m.Allowlist && listsApply && purpose != ForAdmin && !m.Allowed {
+	if m.Allowlist && listsApply && purpose != ForAdmin && purpose != ForInvitedSignUp && !m.Allowed {
 		return notAllowed(param)
 	}
 	if purpose == ForSignUp && r.signUpMode == SignUpRestricted && !m.Allowed {

@@ -117,6 +117,11 @@ func (n *Notifier) SendSignInLink(ctx context.Context, to, link string, ttl time
 	return n.Enqueue(ctx, nil, Message{Kind: KindSignInLink, To: to, URL: link, TTL: ttl})
 }
 
+// SendInvitation sends an invitation link to sign up.
+func (n *Notifier) SendInvitation(ctx context.Context, to, link string, ttl time.Duration) error {
+	return n.Enqueue(ctx, nil, Message{Kind: KindInvitation, To: to, URL: link, TTL: ttl})
+}
+
 // SendPasswordResetCode sends a password reset code.
 func (n *Notifier) SendPasswordResetCode(ctx context.Context, to, code string, ttl time.Duration) error {
 	return n.Enqueue(ctx, nil, Message{Kind: KindPasswordResetCode, To: to, Code: code, TTL: ttl})
@@ -210,7 +215,7 @@ func checkMessage(m Message) (string, error) {
 		if m.Code == "" || strings.ContainsFunc(m.Code, isControl) {
 			return "", fmt.Errorf("notify: %s needs a code", m.Kind)
 		}
-	case KindSignInLink:
+	case KindSignInLink, KindInvitation:
 		u, err := url.Parse(m.URL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 			return "", fmt.Errorf("notify: %s needs an absolute http(s) URL", m.Kind)

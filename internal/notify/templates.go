@@ -21,9 +21,10 @@ const (
 	KindSignInCode        Kind = "sign_in_code"        // passwordless sign-in, or a second step
 	KindSignInLink        Kind = "sign_in_link"        // magic link
 	KindPasswordResetCode Kind = "password_reset_code" // forgotten password
+	KindInvitation        Kind = "invitation"          // the operator invites an address to sign up
 )
 
-var kinds = []Kind{KindVerificationCode, KindSignInCode, KindSignInLink, KindPasswordResetCode}
+var kinds = []Kind{KindVerificationCode, KindSignInCode, KindSignInLink, KindPasswordResetCode, KindInvitation}
 
 // Brand is how messages present the application.
 type Brand struct {
@@ -111,8 +112,12 @@ func render(kind Kind, d templateData) (rendered, error) {
 	}, nil
 }
 
-// expiresIn says how long ttl is in whole minutes, rounded up.
+// expiresIn says how long ttl is in whole minutes (days from two days on),
+// rounded up.
 func expiresIn(ttl time.Duration) string {
+	if ttl >= 48*time.Hour { // invitations: days, not tens of thousands of minutes
+		return fmt.Sprintf("%d days", int((ttl+24*time.Hour-1)/(24*time.Hour)))
+	}
 	m := int((ttl + time.Minute - 1) / time.Minute)
 	if m <= 1 {
 		return "1 minute"

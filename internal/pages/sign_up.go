@@ -13,7 +13,10 @@ type signUpField struct {
 	Required                                            bool
 }
 
-type signUpData struct{ Fields []signUpField }
+type signUpData struct {
+	Fields []signUpField
+	Ticket string // an invitation's __clerk_ticket, carried through the form
+}
 
 // signUpFields are the inputs the instance asks for, in display order.
 func (p *Pages) signUpFields(v *view) []signUpField {
@@ -29,7 +32,8 @@ func (p *Pages) signUpFields(v *view) []signUpField {
 	add(a.SignUp.LastName != "off", signUpField{Name: "last_name", Label: "Last name", Type: "text", Autocomplete: "family-name", Required: a.SignUp.LastName == "required"})
 	add(a.Identifiers.Username.Enabled, signUpField{Name: "username", Label: "Username", Type: "text", Autocomplete: "username",
 		Required: a.Identifiers.Username.Required, Hint: "4–64 letters, numbers, '-' or '_'."})
-	add(a.Identifiers.EmailAddress.Enabled, signUpField{Name: "email_address", Label: "Email address", Type: "email", Autocomplete: "email", Required: a.Identifiers.EmailAddress.Required})
+	// With an invitation the invited address is the account's: no field.
+	add(a.Identifiers.EmailAddress.Enabled && v.Values["ticket"] == "", signUpField{Name: "email_address", Label: "Email address", Type: "email", Autocomplete: "email", Required: a.Identifiers.EmailAddress.Required})
 	// A phone number is asked for when it can be verified by text, or must be given.
 	add(a.Identifiers.PhoneNumber.Enabled && (p.engine.SMSEnabled() || a.Identifiers.PhoneNumber.Required), signUpField{Name: "phone_number", Label: "Phone number", Type: "tel", Autocomplete: "tel",
 		Required: a.Identifiers.PhoneNumber.Required, Hint: "With the country code, e.g. +15555550100."})
@@ -44,7 +48,7 @@ func (p *Pages) signUpFields(v *view) []signUpField {
 }
 
 func (p *Pages) renderSignUp(w http.ResponseWriter, status int, v *view) error {
-	v.Data = signUpData{Fields: p.signUpFields(v)}
+	v.Data = signUpData{Fields: p.signUpFields(v), Ticket: v.Values["ticket"]}
 	return p.render(w, status, "sign_up", v)
 }
 
@@ -56,6 +60,7 @@ func (p *Pages) signUpPage(w http.ResponseWriter, r *http.Request) error {
 	if done, err := p.alreadySignedIn(w, r, v.RedirectURL); done || err != nil {
 		return err
 	}
+	v.Values["ticket"] = r.URL.Query().Get("__clerk_ticket")
 	return p.renderSignUp(w, http.StatusOK, v)
 }
 
@@ -83,7 +88,7 @@ func (p *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 		name string
 		dst  **string
 	}{{"email_address", &in.EmailAddress}, {"username", &in.Username}, {"first_name", &in.FirstName},
-		{"last_name", &in.LastName}, {"password", &in.Password}, {"phone_number", &in.PhoneNumber}} {
+		{"last_name", &in.LastName}, {"password", &in.Password}, {"phone_number", &in.PhoneNumber}, {"ticket", &in.Ticket}} {
 		*f.dst = formPtr(r, f.name)
 		v.Values[f.name] = r.PostFormValue(f.name)
 	}

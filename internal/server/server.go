@@ -96,6 +96,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	notifier.EnableSMS(db, cfg.SMS)
 	engine.EnableSMS(notifier)
 	engine.UseRestrictions(restrictions)
+	engine.UseInvitations(db)
+	invitations := identity.NewInvitations(db, restrictions, cfg.PublicURL, notifier.SendInvitation, now)
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
@@ -111,7 +113,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
-			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions},
+			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
 		OAuth: provider,

@@ -26,7 +26,7 @@ func (s *Service) checkSignUpRestrictions(ctx context.Context, su store.SignUp) 
 			return nil
 		}
 	}
-	return s.restrict.CheckAll(ctx, identity.ForSignUp, idents)
+	return s.restrict.CheckAll(ctx, signUpPurpose(su), idents)
 }
 
 func signUpIdents(su store.SignUp) []identity.Ident {

@@ -70,6 +70,8 @@ type Service struct {
 	settings Settings
 	now      func() time.Time
 	restrict *identity.Restrictions // nil: no restrictions (see UseRestrictions)
+	// invitations: nil means tickets are refused (see UseInvitations).
+	invitations InvitationStore
 }
 
 // New wires the engine.

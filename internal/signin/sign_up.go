@@ -23,6 +23,7 @@ type SignUpInput struct {
 	EmailAddress, PhoneNumber, Username, Password, FirstName, LastName *string
 	UnsafeMetadata                                                     json.RawMessage
 	Web3Wallet                                                         *string
+	Ticket                                                             *string // an invitation's __clerk_ticket
 	LegalAccepted                                                      bool
 	Strategy                                                           string // optional: email_code or email_link, prepared at once
 	RedirectURL                                                        string
@@ -57,6 +58,9 @@ func (s *Service) CreateSignUp(ctx context.Context, clientID string, in SignUpIn
 	su := store.SignUp{ID: ids.New(ids.SignUp), ClientID: clientID, Status: MissingRequirements,
 		UnsafeMetadata: json.RawMessage(`{}`), AbandonAt: now.Add(AttemptTTL), CreatedAt: now, UpdatedAt: now}
 	if err := s.applySignUp(ctx, &su, in); err != nil {
+		return SignUpView{}, err
+	}
+	if err := s.applyTicket(ctx, &su, in); err != nil {
 		return SignUpView{}, err
 	}
 	if err := s.checkSignUpRestrictions(ctx, su); err != nil {
@@ -106,6 +110,9 @@ func (s *Service) UpdateSignUp(ctx context.Context, clientID, id string, in Sign
 	if err := s.applySignUp(ctx, &draft, in); err != nil {
 		return SignUpView{}, err
 	}
+	if err := s.applyTicket(ctx, &draft, in); err != nil {
+		return SignUpView{}, err
+	}
 	if err := s.checkSignUpRestrictions(ctx, draft); err != nil {
 		return SignUpView{}, err
 	}
@@ -130,7 +137,7 @@ func (s *Service) UpdateSignUp(ctx context.Context, clientID, id string, in Sign
 }
 
 func (s *Service) afterSignUpChange(ctx context.Context, clientID, id string, in SignUpInput) (SignUpView, error) {
-	if in.Strategy != "" {
+	if in.Strategy != "" && in.Strategy != StrategyTicket {
 		return s.PrepareSignUpVerification(ctx, clientID, id, in.Strategy, in.RedirectURL, in.IP)
 	}
 	return s.GetSignUp(ctx, clientID, id)
@@ -155,6 +162,9 @@ func (s *Service) applySignUp(ctx context.Context, su *store.SignUp, in SignUpIn
 		}
 		if err := s.checkFree(ctx, store.TypeEmail, v, "email_address", "email address"); err != nil {
 			return err
+		}
+		if su.InvitationID != nil && su.EmailAddress != nil && *su.EmailAddress != v {
+			return errInvitedEmailFixed()
 		}
 		if su.EmailAddress == nil || *su.EmailAddress != v {
 			su.EmailAddress, su.EmailVerifiedAt, su.EmailVerificationID = &v, nil, nil
@@ -383,6 +393,9 @@ func (s *Service) tryCompleteSignUp(tx *store.Tx, su *store.SignUp) error {
 	u.PrimaryEmailAddressID = addIdent(store.TypeEmail, su.EmailAddress, su.EmailVerifiedAt, emailStrategy)
 	u.PrimaryPhoneNumberID = addIdent(store.TypePhone, su.PhoneNumber, su.PhoneVerifiedAt, StrategyPhoneCode)
 	if err := s.addSignUpWallet(tx, su, &u); err != nil {
+		return err
+	}
+	if err := s.acceptSignUpInvitation(tx, su, &u); err != nil {
 		return err
 	}
 	if err := tx.CreateUser(u); err != nil {
