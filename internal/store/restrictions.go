@@ -75,10 +75,12 @@ type RestrictionMatch struct {
 }
 
 // MatchRestrictions reads the switches and looks the candidate keys up in
-// both lists.
+// both lists. An address whose invitation was accepted counts as
+// allowlisted: the operator let that person in, also for later sign-ins.
 func (db *DB) MatchRestrictions(ctx context.Context, allowKeys, blockKeys []string) (RestrictionMatch, error) {
 	rows, _ := db.Pool.Query(ctx, `SELECT `+restrictionColumns+`,
-		EXISTS (SELECT 1 FROM restriction_identifiers WHERE list = 'allowlist' AND identifier = ANY($1)) AS allowed,
+		(EXISTS (SELECT 1 FROM restriction_identifiers WHERE list = 'allowlist' AND identifier = ANY($1))
+		 OR EXISTS (SELECT 1 FROM invitations WHERE status = 'accepted' AND email_address = ANY($1))) AS allowed,
 		EXISTS (SELECT 1 FROM restriction_identifiers WHERE list = 'blocklist' AND identifier = ANY($2)) AS blocked
 		FROM instance_restrictions`, allowKeys, blockKeys)
 	m, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[RestrictionMatch])
