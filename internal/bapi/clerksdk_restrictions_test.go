@@ -12,6 +12,7 @@ import (
 	"github.com/clerk/clerk-sdk-go/v2/blocklistidentifier"
 	"github.com/clerk/clerk-sdk-go/v2/emailaddress"
 	"github.com/clerk/clerk-sdk-go/v2/instancesettings"
+	"github.com/clerk/clerk-sdk-go/v2/invitation"
 	"github.com/clerk/clerk-sdk-go/v2/user"
 )
 
@@ -20,6 +21,7 @@ type restrictionSDK struct {
 	allow    *allowlistidentifier.Client
 	block    *blocklistidentifier.Client
 	instance *instancesettings.Client
+	config   *clerk.ClientConfig
 }
 
 func newRestrictionSDK(url, key string) restrictionSDK {
@@ -27,7 +29,7 @@ func newRestrictionSDK(url, key string) restrictionSDK {
 	config.Key = clerk.String(key)
 	config.URL = clerk.String(url + "/v1")
 	return restrictionSDK{allow: allowlistidentifier.NewClient(config), block: blocklistidentifier.NewClient(config),
-		instance: instancesettings.NewClient(config)}
+		instance: instancesettings.NewClient(config), config: config}
 }
 
 func TestSDKAllowlistAndBlocklistIdentifiers(t *testing.T) {
@@ -57,11 +59,15 @@ func TestSDKAllowlistAndBlocklistIdentifiers(t *testing.T) {
 			t.Errorf("allowlisting %q: err = %v, want a 422", bad, err)
 		}
 	}
-	_, err = r.allow.Create(ctx, &allowlistidentifier.CreateParams{Identifier: clerk.String("a@example.org"), Notify: clerk.Bool(true)})
-	wantAPIError(t, err, http.StatusUnprocessableEntity, "feature_not_enabled", "notify")
+	// notify invites the allowlisted address.
+	res(r.allow.Create(ctx, &allowlistidentifier.CreateParams{Identifier: clerk.String("a@example.org"), Notify: clerk.Bool(true)})).must(t)
+	invs := res(invitation.NewClient(r.config).List(ctx, &invitation.ListParams{})).must(t)
+	if invs.TotalCount != 1 || invs.Invitations[0].EmailAddress != "a@example.org" || invs.Invitations[0].Status != "pending" {
+		t.Fatalf("invitations after notify = %+v", invs.Invitations)
+	}
 
 	list := res(r.allow.List(ctx, &allowlistidentifier.ListParams{})).must(t)
-	if list.TotalCount != 3 || len(list.AllowlistIdentifiers) != 3 || list.AllowlistIdentifiers[0].ID != domain.ID {
+	if list.TotalCount != 4 || len(list.AllowlistIdentifiers) != 4 || list.AllowlistIdentifiers[0].ID != domain.ID {
 		t.Fatalf("allowlist = %d %+v", list.TotalCount, list.AllowlistIdentifiers)
 	}
 	del := res(r.allow.Delete(ctx, phone.ID)).must(t)
@@ -85,7 +91,7 @@ func TestSDKAllowlistAndBlocklistIdentifiers(t *testing.T) {
 
 	// Without paginated=true the list is a bare array, as Clerk's.
 	var bare []map[string]any
-	if st := adminJSON(t, env.AdminURL, env.SecretKey, http.MethodGet, "/v1/allowlist_identifiers", &bare); st != 200 || len(bare) != 2 {
+	if st := adminJSON(t, env.AdminURL, env.SecretKey, http.MethodGet, "/v1/allowlist_identifiers", &bare); st != 200 || len(bare) != 3 {
 		t.Fatalf("bare list: %d %v", st, bare)
 	}
 }
