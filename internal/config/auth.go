@@ -29,8 +29,9 @@ type SignUp struct {
 	// FirstName / LastName: "off", "optional" or "required".
 	FirstName string `yaml:"first_name"`
 	LastName  string `yaml:"last_name"`
-	// Mode: "public" (anyone may sign up) or "restricted" (only allowlisted
-	// identifiers; the operator adds everyone else).
+	// Mode: "public" (anyone may sign up) or "restricted" (only with an
+	// invitation or an allowlisted identifier; the operator adds everyone
+	// else).
 	Mode string `yaml:"mode"`
 }
 
