@@ -88,3 +88,61 @@ func TestInvitationLinkOnTheHostedSignUpPage(t *testing.T) {
 		t.Fatalf("invited user: %v %+v", err, users)
 	}
 }
+
+// A signed-in user cannot add a blocked address on the account page,
+// whatever its case and with a subaddress.
+func TestAccountPageRefusesABlockedAddress(t *testing.T) {
+	t.Parallel()
+	env := testserver.Start(t)
+	admin := func(method, path string, body any) int {
+		t.Helper()
+		raw, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, env.AdminURL+"/v1"+path, bytes.NewReader(raw))
+		req.Header.Set("Authorization", "Bearer "+env.SecretKey)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if admin(http.MethodPost, "/users", map[string]any{"email_address": []string{"ann@example.com"}, "password": password}) != 200 ||
+		admin(http.MethodPost, "/blocklist_identifiers", map[string]any{"identifier": "*@blocked.example"}) != 200 ||
+		admin(http.MethodPatch, "/instance/restrictions", map[string]any{"blocklist": true}) != 200 {
+		t.Fatal("set-up through the Backend API failed")
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	submit := func(pagePath, action string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		_, html := get(t, browser, env.PublicURL+pagePath)
+		m := csrfRE.FindStringSubmatch(html)
+		if m == nil {
+			t.Fatalf("no csrf_token on %s", pagePath)
+		}
+		form.Set("csrf_token", m[1])
+		res, err := browser.PostForm(env.PublicURL+action, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if res, _ := submit("/sign-in", "/sign-in", url.Values{"identifier": {"ann@example.com"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	if res, _ := submit("/sign-in/factor", "/sign-in/password", url.Values{"password": {password}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("password: %d", res.StatusCode)
+	}
+	for _, addr := range []string{"Ann+Alt@BLOCKED.example", "ann@Mail.Blocked.Example"} {
+		res, html := submit("/user", "/user/emails", url.Values{"email_address": {addr}})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(html, "not allowed to access this application") {
+			t.Errorf("adding %s: %d, want 403 with the refusal", addr, res.StatusCode)
+		}
+	}
+	if res, _ := submit("/user", "/user/emails", url.Values{"email_address": {"ann.work@example.com"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding an unblocked address: %d", res.StatusCode)
+	}
+}
