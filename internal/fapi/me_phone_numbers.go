@@ -113,7 +113,7 @@ func (a *API) addMyPhone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in := identity.AddIdentificationInput{Type: store.TypePhone, UserID: u.ID, PhoneNumber: f.get("phone_number")}
+	in := identity.AddIdentificationInput{Type: store.TypePhone, UserID: u.ID, PhoneNumber: f.get("phone_number"), BySelf: true}
 	if f.str("reserved_for_second_factor") != nil {
 		v := f.bool("reserved_for_second_factor")
 		in.ReservedForSecondFactor = &v

@@ -177,3 +177,30 @@ func TestRestrictionsHoldAcrossReplicas(t *testing.T) {
 	r := h.browser().doURL(http.MethodPost, public2.URL+"/v1/client/sign_ups", form("email_address", "second@spam.example"))
 	r.fails(t, http.StatusForbidden, "not_allowed_access")
 }
+
+// A signed-in user adding a phone number over /v1/me is bound by the
+// blocklist and, unlike the operator, by the allowlist.
+func TestMePhoneNumberAdditionsRestricted(t *testing.T) {
+	h := startPhone(t)
+	h.createUser("caller@example.com", "correct-horse-battery-9")
+	h.list("allowlist", "caller@example.com")
+	h.list("allowlist", "+447700900161")
+	h.list("blocklist", "+447700900162")
+	h.restrict(map[string]bool{"blocklist": true})
+	b := h.browser()
+	b.signInPassword(t, "caller@example.com", "correct-horse-battery-9")
+	e := b.post("/me/phone_numbers", form("phone_number", "+44 7700 900162")).fails(t, http.StatusForbidden, "not_allowed_access")
+	if e.Meta["param_name"] != "phone_number" {
+		t.Errorf("meta = %+v", e.Meta)
+	}
+	b.post("/me/phone_numbers", form("phone_number", "+447700900163")).ok(t)
+	h.restrict(map[string]bool{"allowlist": true})
+	b.post("/me/phone_numbers", form("phone_number", "+447700900164")).fails(t, http.StatusForbidden, "not_allowed_access")
+	b.post("/me/phone_numbers", form("phone_number", "+447700900161")).ok(t)
+	// The operator is not bound by the allowlist.
+	var u adminUser
+	h.admin(http.MethodGet, "/users?email_address=caller@example.com", nil, &[]*adminUser{&u})
+	if st := h.admin(http.MethodPost, "/phone_numbers", map[string]any{"user_id": u.ID, "phone_number": "+447700900165"}, nil); st != http.StatusOK {
+		t.Fatalf("operator adds an unlisted number: %d", st)
+	}
+}

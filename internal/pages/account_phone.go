@@ -49,7 +49,7 @@ func (p *Pages) phoneAdd(w http.ResponseWriter, r *http.Request, cu ctxUser) err
 			return p.accountError(w, r, cu, err, "phone_number")
 		}
 	}
-	idn, err := p.users.AddIdentification(r.Context(), identity.AddIdentificationInput{Type: store.TypePhone,
+	idn, err := p.users.AddIdentification(r.Context(), identity.AddIdentificationInput{Type: store.TypePhone, BySelf: true,
 		UserID: cu.user.ID, PhoneNumber: raw})
 	if err != nil {
 		return p.accountError(w, r, cu, err, "phone_number")
