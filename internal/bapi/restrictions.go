@@ -100,10 +100,12 @@ func (a *API) createRestrictionIdentifier(list string) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		// notify invites an allowlisted email address (not a domain) by email.
+		// notify invites an allowlisted email address (not a domain) by email;
+		// if the invitation cannot be made, the entry is taken back.
 		if in.Notify != nil && *in.Notify && e.IdentifierType == identity.KindEmail && e.Identifier[0] != '*' {
 			yes := true
 			if _, err := a.Invitations.Create(r.Context(), identity.InvitationInput{EmailAddress: e.Identifier, IgnoreExisting: &yes}); err != nil {
+				_ = a.Restrictions.RemoveFromList(r.Context(), list, e.ID)
 				return err
 			}
 		}

@@ -10,8 +10,11 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/notify"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -24,15 +27,19 @@ const (
 
 // InvitationStore is what invitations need from storage.
 type InvitationStore interface {
-	InsertInvitation(ctx context.Context, inv store.Invitation) error
+	InsertInvitation(ctx context.Context, inv store.Invitation, also func(pgx.Tx) error) error
 	PendingInvitationExists(ctx context.Context, email string, now time.Time) (bool, error)
 	ListInvitations(ctx context.Context, f store.InvitationFilter) ([]store.Invitation, int64, error)
 	RevokeInvitation(ctx context.Context, id string, at time.Time) (store.Invitation, bool, error)
 	UserIDByIdentifier(ctx context.Context, typ, value string) (string, error)
 }
 
-// SendInvitation emails the invitation link (internal/notify).
-type SendInvitation func(ctx context.Context, to, link string, ttl time.Duration) error
+// InvitationMailer queues the invitation email in the invitation's
+// transaction and sends it once committed (internal/notify).
+type InvitationMailer interface {
+	Enqueue(ctx context.Context, tx pgx.Tx, m notify.Message) error
+	Kick()
+}
 
 // Invitations are the operator's invitations (POST /v1/invitations): the
 // way into an instance in restricted sign-up mode, and past the allowlist.
@@ -42,13 +49,13 @@ type Invitations struct {
 	store        InvitationStore
 	restrictions *Restrictions
 	signUpURL    string // the hosted sign-up page, for invitations without redirect_url
-	send         SendInvitation
+	mailer       InvitationMailer
 	now          func() time.Time
 }
 
 // NewInvitations wires invitations; publicURL is where the hosted pages are.
-func NewInvitations(s InvitationStore, r *Restrictions, publicURL string, send SendInvitation, now func() time.Time) *Invitations {
-	return &Invitations{store: s, restrictions: r, signUpURL: publicURL + "/sign-up", send: send, now: now}
+func NewInvitations(s InvitationStore, r *Restrictions, publicURL string, m InvitationMailer, now func() time.Time) *Invitations {
+	return &Invitations{store: s, restrictions: r, signUpURL: publicURL + "/sign-up", mailer: m, now: now}
 }
 
 // InvitationInput is the body of POST /v1/invitations.
@@ -117,14 +124,19 @@ func (iv *Invitations) Create(ctx context.Context, in InvitationInput) (NewInvit
 	expires := now.Add(time.Duration(days) * 24 * time.Hour)
 	inv := store.Invitation{ID: ids.New(invitationPrefix), EmailAddress: email, PublicMetadata: meta, RedirectURL: in.RedirectURL,
 		Status: store.InvitationPending, TicketHash: TicketHash(ticket), ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
-	if err := iv.store.InsertInvitation(ctx, inv); err != nil {
-		return NewInvitation{}, apperr.Internal(err, "insert invitation")
-	}
 	link := withTicket(base, ticket)
-	if in.Notify == nil || *in.Notify {
-		if err := iv.send(ctx, email, link, expires.Sub(now)); err != nil {
-			return NewInvitation{}, apperr.Internal(err, "send invitation")
+	var send func(pgx.Tx) error
+	notifyByEmail := in.Notify == nil || *in.Notify
+	if notifyByEmail {
+		send = func(tx pgx.Tx) error {
+			return iv.mailer.Enqueue(ctx, tx, notify.Message{Kind: notify.KindInvitation, To: email, URL: link, TTL: expires.Sub(now)})
 		}
+	}
+	if err := iv.store.InsertInvitation(ctx, inv, send); err != nil {
+		return NewInvitation{}, apperr.Internal(err, "create invitation")
+	}
+	if notifyByEmail {
+		iv.mailer.Kick()
 	}
 	return NewInvitation{Invitation: inv, URL: link}, nil
 }

@@ -97,7 +97,7 @@ type Message struct {
 	Kind Kind
 	To   string        // a bare address: ada@example.com
 	Code string        // for the code kinds
-	URL  string        // for KindSignInLink: absolute http(s) URL
+	URL  string        // for KindSignInLink and KindInvitation: absolute http(s) URL
 	TTL  time.Duration // how long the code or link stays valid, shown in minutes
 }
 
@@ -115,11 +115,6 @@ func (n *Notifier) SendSignInCode(ctx context.Context, to, code string, ttl time
 // SendSignInLink sends a one-time sign-in link.
 func (n *Notifier) SendSignInLink(ctx context.Context, to, link string, ttl time.Duration) error {
 	return n.Enqueue(ctx, nil, Message{Kind: KindSignInLink, To: to, URL: link, TTL: ttl})
-}
-
-// SendInvitation sends an invitation link to sign up.
-func (n *Notifier) SendInvitation(ctx context.Context, to, link string, ttl time.Duration) error {
-	return n.Enqueue(ctx, nil, Message{Kind: KindInvitation, To: to, URL: link, TTL: ttl})
 }
 
 // SendPasswordResetCode sends a password reset code.

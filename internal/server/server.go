@@ -97,7 +97,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	engine.EnableSMS(notifier)
 	engine.UseRestrictions(restrictions)
 	engine.UseInvitations(db)
-	invitations := identity.NewInvitations(db, restrictions, cfg.PublicURL, notifier.SendInvitation, now)
+	invitations := identity.NewInvitations(db, restrictions, cfg.PublicURL, notifier, now)
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
