@@ -1,8 +1,11 @@
 package oauth
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/latchkey/latchkey/internal/httpx"
 )
 
 // Error is an RFC 6749 error response. Constructors return fresh values.
@@ -25,7 +28,11 @@ func errUnsupportedGrant(d string) *Error {
 }
 func errInvalidScope(d string) *Error { return &Error{"invalid_scope", d, http.StatusBadRequest} }
 func errInvalidToken(d string) *Error { return &Error{"invalid_token", d, http.StatusUnauthorized} }
-func errServer() *Error {
+
+// errServer answers 500 without details for the client and logs the cause
+// for the operator.
+func errServer(ctx context.Context, cause error) *Error {
+	httpx.Logger(ctx).Error("oauth: server error", "err", cause)
 	return &Error{"server_error", "The server could not complete the request.", http.StatusInternalServerError}
 }
 

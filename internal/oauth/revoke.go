@@ -27,7 +27,7 @@ func (p *Provider) Revoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.revokeToken(r.Context(), app, form.Get("token")); err != nil {
-		writeError(w, r, errServer())
+		writeError(w, r, errServer(r.Context(), err))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})

@@ -24,7 +24,7 @@ func (p *Provider) grantClientCredentials(ctx context.Context, app store.OAuthAp
 	scope := joinScopes(scopes)
 	tok, err := p.accessToken(ctx, app, app.ClientID, scope, "", p.now())
 	if err != nil {
-		return nil, errServer()
+		return nil, errServer(ctx, err)
 	}
 	return &issued{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(p.settings.AccessTokenTTL.Seconds()), Scope: scope}, nil
 }

@@ -36,7 +36,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errInvalidGrant("The code is invalid.")
 	case err != nil:
-		return nil, errServer()
+		return nil, errServer(r.Context(), err)
 	}
 	// Checks after spending: a code presented with the wrong client,
 	// redirect URI or verifier is burnt, and what it granted is revoked.
@@ -61,7 +61,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 	}
 	out := &issued{TokenType: "Bearer", ExpiresIn: int64(p.settings.AccessTokenTTL.Seconds()), Scope: c.Scopes}
 	if out.AccessToken, err = p.accessToken(r.Context(), app, u.ID, c.Scopes, grantID, now); err != nil {
-		return nil, errServer()
+		return nil, errServer(r.Context(), err)
 	}
 	if hasScope(c.Scopes, "offline_access") {
 		out.RefreshToken = refresh
@@ -72,7 +72,7 @@ func (p *Provider) grantAuthorizationCode(r *http.Request, app store.OAuthApp, f
 			nonce = *c.Nonce
 		}
 		if out.IDToken, err = p.idToken(app, u, c.Scopes, nonce, c.AuthTime, now); err != nil {
-			return nil, errServer()
+			return nil, errServer(r.Context(), err)
 		}
 	}
 	return out, nil

@@ -33,7 +33,7 @@ func (p *Provider) grantRefreshToken(r *http.Request, app store.OAuthApp, form u
 	rt, u, ok, err := p.store.RotateRefreshToken(ctx, store.Rotation{Hash: hash, NewHash: hashToken(next),
 		ApplicationID: app.ID, Scopes: asked, Now: now, Expires: expires})
 	if err != nil {
-		return nil, errServer()
+		return nil, errServer(r.Context(), err)
 	}
 	if ok {
 		return p.refreshed(r, app, rt, &u, scopesOr(asked, rt.Scopes), next)
@@ -44,7 +44,7 @@ func (p *Provider) grantRefreshToken(r *http.Request, app store.OAuthApp, form u
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errInvalidGrant("The refresh token is invalid.")
 	case err != nil:
-		return nil, errServer()
+		return nil, errServer(r.Context(), err)
 	case rt.ApplicationID != app.ID:
 		return nil, errInvalidGrant("The refresh token was issued to another client.")
 	case rt.GrantRevoked:
@@ -64,7 +64,7 @@ func (p *Provider) grantRefreshToken(r *http.Request, app store.OAuthApp, form u
 		sibling := store.RefreshToken{TokenHash: hashToken(next), GrantID: rt.GrantID, ApplicationID: rt.ApplicationID,
 			UserID: rt.UserID, Scopes: scopes, CreatedAt: now, ExpiresAt: expires}
 		if err := p.store.InsertRefreshToken(ctx, sibling); err != nil {
-			return nil, errServer()
+			return nil, errServer(r.Context(), err)
 		}
 		return p.refreshed(r, app, rt, nil, scopes, next)
 	}
@@ -88,7 +88,7 @@ func (p *Provider) refreshed(r *http.Request, app store.OAuthApp, rt store.Refre
 	if u == nil {
 		loaded, err := p.users.GetUser(r.Context(), *rt.UserID)
 		if e := apperr.As(err); err != nil && (e == nil || e.Kind != apperr.KindNotFound) {
-			return nil, errServer()
+			return nil, errServer(r.Context(), err)
 		}
 		if err == nil {
 			u = &loaded
@@ -102,7 +102,7 @@ func (p *Provider) refreshed(r *http.Request, app store.OAuthApp, rt store.Refre
 	}
 	var err error
 	if out.AccessToken, err = p.accessToken(r.Context(), app, u.ID, scopes, rt.GrantID, now); err != nil {
-		return nil, errServer()
+		return nil, errServer(r.Context(), err)
 	}
 	if hasScope(scopes, "openid") {
 		authTime := now
@@ -110,7 +110,7 @@ func (p *Provider) refreshed(r *http.Request, app store.OAuthApp, rt store.Refre
 			authTime = *rt.AuthTime
 		}
 		if out.IDToken, err = p.idToken(app, *u, scopes, "", authTime, now); err != nil {
-			return nil, errServer()
+			return nil, errServer(r.Context(), err)
 		}
 	}
 	return out, nil

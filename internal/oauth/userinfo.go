@@ -32,7 +32,7 @@ func (p *Provider) UserInfo(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errInvalidToken("The access token is invalid, expired or revoked."))
 		return
 	case err != nil:
-		writeError(w, r, errServer())
+		writeError(w, r, errServer(r.Context(), err))
 		return
 	case claims.Subject == claims.ClientID: // a client_credentials token names no user
 		writeError(w, r, errInvalidToken("The access token does not belong to a user."))
