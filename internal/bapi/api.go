@@ -40,6 +40,8 @@ type API struct {
 	// Restrictions: the allowlist, blocklist and restriction switches.
 	Restrictions *identity.Restrictions
 	Invitations  *identity.Invitations
+	// Passkeys: an operator removes a user's passkey.
+	Passkeys PasskeyDeleter
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -61,6 +63,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))
 	r.Post("/users/{userID}/verify_password", h(a.verifyPassword))
 	r.Delete("/users/{userID}/web3_wallets/{id}", h(a.deleteUserWeb3Wallet))
+	r.Delete("/users/{userID}/passkeys/{passkeyID}", h(a.deletePasskey))
 
 	r.Get("/sessions", h(a.listSessions))
 	r.Get("/sessions/{id}", h(a.getSession))

@@ -102,6 +102,7 @@ func (c Config) validateAuth(bad func(field, format string, args ...any)) {
 	if m := c.Auth.SignUp.Mode; m != "public" && m != "restricted" {
 		bad("auth.sign_up.mode", "must be public or restricted, got %q", m)
 	}
+	c.validatePasskeys(bad)
 	rl := c.Auth.RateLimits
 	if rl.SignInAttemptsPerMinute < 1 || rl.CodeAttemptsPerMinute < 1 || rl.EmailsPerMinute < 1 {
 		bad("auth.rate_limits", "every limit must be at least 1 per minute")

@@ -74,6 +74,7 @@ type Auth struct {
 	EmailLink    EmailLink    `yaml:"email_link"`
 	RateLimits   RateLimits   `yaml:"rate_limits"`
 	Web3         Web3         `yaml:"web3"`
+	Passkeys     Passkeys     `yaml:"passkeys"`
 }
 
 // Identifiers says which identifiers users have and which every user must have.

@@ -56,6 +56,7 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/verify", h(a.verifyEmailLink))
 	a.mePhoneRoutes(r)
 	a.web3Routes(r)
+	a.passkeyRoutes(r)
 }
 
 // writeResponse writes Clerk's {"response": ..., "client": ...} envelope.

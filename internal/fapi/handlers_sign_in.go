@@ -92,7 +92,8 @@ func (a *API) attemptFirstFactor(w http.ResponseWriter, r *http.Request) error {
 	var in signin.AttemptInput
 	var signature string
 	cid, err := stepForm(r, func(f *form) {
-		in = signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r)}
+		in = signin.AttemptInput{Strategy: f.get("strategy"), Password: f.get("password"), Code: f.get("code"), IP: clientIP(r),
+			PublicKeyCredential: f.get("public_key_credential")}
 		signature = f.get("signature")
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ type verificationJSON struct {
 	ExpireAt int64          `json:"expire_at"`
 	Error    *errorJSONLite `json:"error,omitempty"`
 	NextStep string         `json:"next_action,omitempty"`
-	Nonce    string         `json:"nonce,omitempty"` // the message a wallet signs (web3 strategies)
+	Nonce    string         `json:"nonce,omitempty"` // what a wallet signs (web3), or passkey request options (JSON), as Clerk sends them
 }
 
 type errorJSONLite struct {
@@ -95,6 +95,9 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 		SupportedIdentifiers: a.supportedIdentifiers(), SupportedFirstFactors: []factorJSON{},
 		FirstFactorVerification: verificationOf(v.Verification), Identifier: si.Identifier,
 		CreatedSessionID: si.CreatedSessionID, AbandonAt: present.Ms(si.AbandonAt)}
+	if out.FirstFactorVerification != nil {
+		out.FirstFactorVerification.Nonce = v.Nonce
+	}
 	for _, f := range v.Factors {
 		out.SupportedFirstFactors = append(out.SupportedFirstFactors, factorJSON{Strategy: f.Strategy,
 			SafeIdentifier: f.SafeIdentifier, EmailAddressID: f.EmailAddressID, PhoneNumberID: f.PhoneNumberID, Primary: f.Primary,

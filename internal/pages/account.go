@@ -31,6 +31,7 @@ func (p *Pages) accountRoutes(r chi.Router) {
 	r.Post("/user/delete", h(p.csrf(p.signedIn(p.deleteAccount))))
 	r.Post("/user/apps/{id}/revoke", h(p.csrf(p.signedIn(p.appRevoke))))
 	p.phoneRoutes(r)
+	p.passkeyAccountRoutes(r)
 }
 
 type ctxUser struct {
@@ -87,6 +88,8 @@ type accountData struct {
 	Phones                                                      []phoneRow
 	Sessions                                                    []sessionRow
 	Apps                                                        []appRow
+	PasskeysOn, PasskeyRoom                                     bool
+	Passkeys                                                    []passkeyRow
 }
 
 type appRow struct {
@@ -149,6 +152,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 		d.Apps = append(d.Apps, appRow{ID: a.ApplicationID, Name: a.Name, Scopes: a.Scopes,
 			Granted: a.GrantedAt.UTC().Format("2 Jan 2006")})
 	}
+	p.passkeyData(&d, u)
 	v.Wide, v.Data = true, d
 	return p.render(w, status, "account", v)
 }

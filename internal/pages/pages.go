@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -46,10 +47,10 @@ func New(cfg config.Config, sessions *session.Service, users *identity.Service, 
 		return nil, err
 	}
 	for _, name := range names {
-		if name == "templates/layout.html" {
-			continue
+		if name == "templates/layout.html" || strings.HasPrefix(name, "templates/_") {
+			continue // the layout and partials (_*.html) go into every page
 		}
-		t, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", name)
+		t, err := template.New("").Funcs(funcs).ParseFS(web.Templates, "templates/layout.html", "templates/_*.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("pages: %s: %w", name, err)
 		}
@@ -104,7 +105,9 @@ func (p *Pages) Routes(r chi.Router) {
 // after a form, and a sign-in legitimately ends on any registered OAuth
 // client's redirect URI. Forms are server-rendered from escaped templates.
 func (p *Pages) securityHeaders(next http.Handler) http.Handler {
-	csp := "default-src 'none'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"
+	// script-src and connect-src 'self': the only script is our own
+	// /static/passkeys.js, which talks to the frontend API on this origin.
+	csp := "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; frame-ancestors 'none'; base-uri 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)

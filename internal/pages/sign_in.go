@@ -14,6 +14,7 @@ import (
 
 type signInData struct {
 	IdentifierLabel, IdentifierType string
+	Passkeys                        bool
 }
 
 func (p *Pages) identifierLabel() (label, typ string) {
@@ -103,7 +104,7 @@ func (p *Pages) signInPage(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) renderSignIn(w http.ResponseWriter, status int, v *view) error {
 	label, typ := p.identifierLabel()
-	v.Data = signInData{IdentifierLabel: label, IdentifierType: typ}
+	v.Data = signInData{IdentifierLabel: label, IdentifierType: typ, Passkeys: p.engine.PasskeysEnabled()}
 	return p.render(w, status, "sign_in", v)
 }
 

@@ -173,6 +173,7 @@ func UserOf(svc *identity.Service, u store.User, withPrivate bool) User {
 			out.EmailAddresses = append(out.EmailAddresses, EmailAddressOf(i))
 		}
 	}
+	out.Passkeys = passkeysOf(u)
 	return out
 }
 

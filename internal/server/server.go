@@ -113,7 +113,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
-			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations},
+			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations, Passkeys: engine},
 		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
 		Pages: hosted,
 		OAuth: provider,

@@ -32,6 +32,8 @@ type AttemptInput struct {
 	Password string
 	Code     string
 	IP       string
+	// PublicKeyCredential is the browser's assertion as JSON (strategy passkey).
+	PublicKeyCredential string
 }
 
 func (s *Service) strategyEnabled(strategy string) bool {
@@ -73,6 +75,9 @@ func (s *Service) loadForFactor(ctx context.Context, clientID, id string, want s
 func (s *Service) PrepareFirstFactor(ctx context.Context, clientID, id string, in PrepareInput) (SignInView, error) {
 	if in.Strategy == StrategyPhoneCode {
 		return s.preparePhoneFirstFactor(ctx, clientID, id, in)
+	}
+	if in.Strategy == StrategyPasskey {
+		return s.preparePasskey(ctx, clientID, id, in.IP)
 	}
 	if in.Strategy != StrategyEmailCode && in.Strategy != StrategyEmailLink && in.Strategy != StrategyResetPasswordEmailCode {
 		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code, email_link or reset_password_email_code.")
@@ -170,6 +175,8 @@ func (s *Service) AttemptFirstFactor(ctx context.Context, clientID, id string, i
 			return SignInView{}, strategyInvalid()
 		}
 		return s.attemptCode(ctx, clientID, id, in)
+	case StrategyPasskey:
+		return s.attemptPasskey(ctx, clientID, id, in)
 	}
 	return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code, phone_code or reset_password_email_code.")
 }

@@ -40,6 +40,7 @@ type Store interface {
 	UserIDByIdentifier(ctx context.Context, typ, value string) (string, error)
 	GetUser(ctx context.Context, id string) (store.User, error)
 	SessionsByClient(ctx context.Context, clientID string) ([]store.Session, error)
+	PasskeyStore
 }
 
 // Mailer delivers codes and links (internal/notify).

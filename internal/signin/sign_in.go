@@ -35,7 +35,7 @@ type SignInView struct {
 	Verification *store.Verification // the first-factor verification in progress, if any
 	User         *store.User         // nil until the identifier names a real user
 	Factors      []Factor            // supported first factors
-	Nonce        string              // the message a wallet must sign (web3 strategies)
+	Nonce        string              // the message a wallet must sign (web3), or a passkey verification's request options (JSON)
 }
 
 // Factor is one way to complete the first factor.
@@ -114,6 +114,8 @@ func (s *Service) CreateSignIn(ctx context.Context, clientID string, in CreateSi
 		return s.AttemptFirstFactor(ctx, clientID, si.ID, AttemptInput{Strategy: StrategyPassword, Password: in.Password, IP: in.IP})
 	case StrategyEmailCode, StrategyEmailLink, StrategyPhoneCode:
 		return s.PrepareFirstFactor(ctx, clientID, si.ID, PrepareInput{Strategy: in.Strategy, RedirectURL: in.RedirectURL, IP: in.IP})
+	case StrategyPasskey:
+		return s.preparePasskey(ctx, clientID, si.ID, "")
 	default:
 		return SignInView{}, apperr.ParamValueInvalid("strategy", "strategy must be password, email_code, email_link or phone_code.")
 	}
@@ -176,6 +178,9 @@ func (s *Service) view(ctx context.Context, si store.SignIn) (SignInView, error)
 			s.expire(&ver)
 			v.Verification = &ver
 			v.Nonce = s.web3Nonce(ver)
+			if v.Nonce == "" {
+				v.Nonce = s.passkeyNonce(ctx, &ver)
+			}
 		}
 	}
 	if si.UserID != nil {
@@ -211,6 +216,9 @@ func (s *Service) factors(si store.SignIn, u *store.User) []Factor {
 		out = append(out, Factor{Strategy: StrategyPassword})
 	}
 	out = append(out, s.phoneFactors(si, u)...)
+	if s.PasskeysEnabled() {
+		out = append(out, Factor{Strategy: StrategyPasskey})
+	}
 	if !ff.EmailCode && !ff.EmailLink {
 		return out
 	}

@@ -224,6 +224,7 @@ const tokenRevokedExpr = `(EXISTS (SELECT 1 FROM oauth_revoked_jtis WHERE jti = 
 func (db *DB) UserForAccessToken(ctx context.Context, userID, jti, grantID, clientID string) (User, bool, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
 		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
+		`+userPasskeysAgg+`,
 		`+tokenRevokedExpr+` AS revoked
 		FROM users WHERE id = $4`, jti, grantID, clientID, userID)
 	if err != nil {

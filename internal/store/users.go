@@ -39,6 +39,7 @@ type User struct {
 	UpdatedAt                  time.Time       `db:"updated_at"`
 
 	Identifications []Identification `db:"-"`
+	Passkeys        []Passkey        `db:"-"` // verified only, without their credential
 }
 
 // Identification types.
@@ -118,13 +119,15 @@ func writeUser(ctx context.Context, tx pgx.Tx, u User) error {
 type userRow struct {
 	User
 	Idents []byte `db:"idents"`
+	Pks    []byte `db:"pks"`
 }
 
 // GetUser loads a user with its identifications in one round trip: it sits
 // on the hot paths of userinfo, token issuance and every page.
 func (db *DB) GetUser(ctx context.Context, id string) (User, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
-		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
+		`+userPasskeysAgg+`
 		FROM users WHERE id = $1`, id)
 	if err != nil {
 		return User{}, mapErr(err)
@@ -143,6 +146,12 @@ func (r userRow) decode() (User, error) {
 	}
 	if len(u.Identifications) == 0 {
 		u.Identifications = nil
+	}
+	if err := json.Unmarshal(r.Pks, &u.Passkeys); err != nil {
+		return User{}, fmt.Errorf("store: decode passkeys: %w", err)
+	}
+	if len(u.Passkeys) == 0 {
+		u.Passkeys = nil
 	}
 	return u, nil
 }
@@ -231,6 +240,9 @@ func (db *DB) usersByID(ctx context.Context, q querier, ids []string, forUpdate 
 		byID[users[i].ID] = &users[i]
 	}
 	if err := attachIdentifications(ctx, q, byID); err != nil {
+		return nil, err
+	}
+	if err := attachPasskeys(ctx, q, byID); err != nil {
 		return nil, err
 	}
 	ordered := make([]User, 0, len(users))

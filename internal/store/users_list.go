@@ -157,7 +157,10 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 	for i := range users {
 		byID[users[i].ID] = &users[i]
 	}
-	return users, attachIdentifications(ctx, db.Pool, byID)
+	if err := attachIdentifications(ctx, db.Pool, byID); err != nil {
+		return nil, err
+	}
+	return users, attachPasskeys(ctx, db.Pool, byID)
 }
 
 // CountUsers counts users matching f, ignoring paging and order.

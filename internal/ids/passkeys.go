@@ -1,0 +1,4 @@
+package ids
+
+// Prefix of a passkey (WebAuthn credential) record.
+const Passkey = "pk"
