@@ -87,7 +87,10 @@
         return api("POST", "/me/passkeys/" + encodeURIComponent(id) + "/attempt_verification",
           { strategy: "passkey", public_key_credential: credentialJSON(cred) });
       }).then(function () {
-        location.assign("/user?done=passkey_added" + (add.dataset.redirect ? "&redirect_url=" + encodeURIComponent(add.dataset.redirect) : "") + "#passkeys");
+        var to = "/user?done=passkey_added" + (add.dataset.redirect ? "&redirect_url=" + encodeURIComponent(add.dataset.redirect) : "") + "#passkeys";
+        // Already there (a second passkey in a row): only a reload shows it.
+        if (location.pathname + location.search + location.hash === to) location.reload();
+        else location.assign(to);
       }).catch(function (e) {
         add.disabled = false;
         showError(err, e && e.name === "NotAllowedError" ? "The passkey was not created." : (e && e.message) || "The passkey was not created.");
