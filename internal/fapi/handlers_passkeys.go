@@ -6,8 +6,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/present"
-	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,37 +25,22 @@ func (a *API) passkeyRoutes(r chi.Router) {
 	r.Post("/me/passkeys/{id}/attempt_verification", h(a.attemptPasskeyVerification))
 }
 
-// meSession is the session a /v1/me request acts for: the one named by
-// _clerk_session_id, else the client's last active one; it must be active.
-type meSession struct {
+// signedIn is what a /v1/me request acts for: the client and its
+// signed-in session (see meSession).
+type signedIn struct {
 	clientID string
 	session  store.Session
 }
 
-func (a *API) adaptMe(fn func(http.ResponseWriter, *http.Request, meSession) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		err := func() error {
-			st := stateOf(r)
-			if st.client == nil {
-				return apperr.Unauthenticated("Sign in first: this request has no client.")
-			}
-			sid := r.URL.Query().Get("_clerk_session_id")
-			if sid == "" && st.client.LastActiveSessionID != nil {
-				sid = *st.client.LastActiveSessionID
-			}
-			if sid == "" {
-				return apperr.Unauthenticated("Sign in first: the client has no active session.")
-			}
-			s, err := a.Sessions.Get(r.Context(), sid, st.client.ID)
-			if err != nil || a.Sessions.Status(s) != session.StatusActive {
-				return apperr.Unauthenticated("The session is not active. Sign in again.")
-			}
-			return fn(w, r, meSession{clientID: st.client.ID, session: s})
-		}()
+// adaptMe runs fn for a signed-in request; otherwise 401 signed_out.
+func (a *API) adaptMe(fn func(http.ResponseWriter, *http.Request, signedIn) error) http.HandlerFunc {
+	return httpx.Adapt(func(w http.ResponseWriter, r *http.Request) error {
+		s, _, err := a.meSession(r)
 		if err != nil {
-			writeErr(w, r, err)
+			return err
 		}
-	}
+		return fn(w, r, signedIn{clientID: s.ClientID, session: s})
+	})
 }
 
 type passkeyVerificationJSON struct {
@@ -91,7 +76,7 @@ func passkeyOf(v signin.PasskeyView) passkeyJSON {
 	return out
 }
 
-func (a *API) createPasskey(w http.ResponseWriter, r *http.Request, me meSession) error {
+func (a *API) createPasskey(w http.ResponseWriter, r *http.Request, me signedIn) error {
 	f, err := parseForm(r)
 	if err != nil {
 		return err
@@ -106,7 +91,7 @@ func (a *API) createPasskey(w http.ResponseWriter, r *http.Request, me meSession
 	return a.writeResponse(w, r, passkeyOf(v))
 }
 
-func (a *API) getPasskey(w http.ResponseWriter, r *http.Request, me meSession) error {
+func (a *API) getPasskey(w http.ResponseWriter, r *http.Request, me signedIn) error {
 	v, err := a.Engine.GetPasskey(r.Context(), me.session.UserID, chi.URLParam(r, "id"))
 	if err != nil {
 		return err
@@ -114,7 +99,7 @@ func (a *API) getPasskey(w http.ResponseWriter, r *http.Request, me meSession) e
 	return a.writeResponse(w, r, passkeyOf(v))
 }
 
-func (a *API) attemptPasskeyVerification(w http.ResponseWriter, r *http.Request, me meSession) error {
+func (a *API) attemptPasskeyVerification(w http.ResponseWriter, r *http.Request, me signedIn) error {
 	f, err := parseForm(r)
 	if err != nil {
 		return err
@@ -133,7 +118,7 @@ func (a *API) attemptPasskeyVerification(w http.ResponseWriter, r *http.Request,
 	return a.writeResponse(w, r, passkeyOf(v))
 }
 
-func (a *API) updatePasskey(w http.ResponseWriter, r *http.Request, me meSession) error {
+func (a *API) updatePasskey(w http.ResponseWriter, r *http.Request, me signedIn) error {
 	f, err := parseForm(r)
 	if err != nil {
 		return err
@@ -156,7 +141,7 @@ func (a *API) updatePasskey(w http.ResponseWriter, r *http.Request, me meSession
 	return a.writeResponse(w, r, passkeyOf(signin.PasskeyView{Passkey: p}))
 }
 
-func (a *API) deletePasskey(w http.ResponseWriter, r *http.Request, me meSession) error {
+func (a *API) deletePasskey(w http.ResponseWriter, r *http.Request, me signedIn) error {
 	id := chi.URLParam(r, "id")
 	if err := a.Engine.DeletePasskey(r.Context(), me.session.UserID, id); err != nil {
 		return err

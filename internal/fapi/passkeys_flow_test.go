@@ -162,8 +162,8 @@ func TestPasskeyRemoval(t *testing.T) {
 // /v1/me/passkeys needs a signed-in session.
 func TestPasskeyNeedsSession(t *testing.T) {
 	h := startPasskeys(t)
-	h.nativeApp().post("/me/passkeys", nil).fails(t, 401, "authentication_invalid")
-	h.app(t).post("/me/passkeys", nil).fails(t, 401, "authentication_invalid")
+	h.nativeApp().post("/me/passkeys", nil).fails(t, 401, "signed_out")
+	h.app(t).post("/me/passkeys", nil).fails(t, 401, "signed_out")
 }
 
 // With passkeys switched off, neither registration nor sign-in is offered.
