@@ -170,3 +170,20 @@ func TestPasskeyDuplicateAndNames(t *testing.T) {
 	}
 	b.do(http.MethodPatch, "/me/passkeys/"+p.ID, form("nickname", "x")).fails(t, 422, "form_param_unknown")
 }
+
+// A banned user's passkey signs nobody in.
+func TestPasskeyBannedUser(t *testing.T) {
+	h := startPasskeys(t)
+	b, userID := h.signedInApp(t, "ban@example.com")
+	k := newSoftKey(t)
+	b.addPasskey(t, k, ceremony{origin: pkOrigin})
+	if st := h.admin(http.MethodPost, "/users/"+userID+"/ban", nil, nil); st != http.StatusOK {
+		t.Fatalf("ban: %d", st)
+	}
+	app := h.app(t)
+	_, res := app.passkeySignIn(t, k, ceremony{origin: pkOrigin})
+	res.fails(t, 403, "user_banned")
+	if c := app.client(t); len(c.Sessions) != 0 {
+		t.Fatalf("a banned user got a session: %+v", c.Sessions)
+	}
+}
