@@ -68,7 +68,8 @@ func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption
 			WHERE $4::bytea IS NOT NULL AND ' ' || scopes || ' ' LIKE '% offline_access %'
 		)
 		SELECT c.*, `+qualified("users", userColumns)+`,
-			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
+			`+userPasskeysAgg+`
 		FROM c JOIN users ON users.id = c.user_id`, codeHash, r.Now, r.GrantID, r.RefreshTokenHash, r.RefreshExpiresAt)
 	if err != nil {
 		return OAuthCode{}, User{}, mapErr(err)
@@ -155,7 +156,8 @@ func (db *DB) RotateRefreshToken(ctx context.Context, r Rotation) (rt RefreshTok
 		)
 		SELECT old.grant_id AS rt_grant_id, old.scopes AS rt_scopes, old.auth_time AS rt_auth_time,
 			`+qualified("users", userColumns)+`,
-			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents
+			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
+			`+userPasskeysAgg+`
 		FROM old JOIN users ON users.id = old.user_id`,
 		r.Hash, r.NewHash, r.Now, r.Scopes, r.Expires, r.ApplicationID)
 	if err != nil {
