@@ -1,9 +1,13 @@
 package fapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
+
+	"github.com/clerk/clerk-sdk-go/v2"
 )
 
 // A signed-in user adds a passkey through /v1/me/passkeys (Clerk's create
@@ -139,11 +143,19 @@ func TestPasskeyRemoval(t *testing.T) {
 	if err := json.Unmarshal(r.Response, &del); err != nil || !del.Deleted || del.Object != "passkey" || del.ID != p1.ID {
 		t.Fatalf("delete: %s", r.Body)
 	}
-	if st := h.admin(http.MethodDelete, "/users/"+userID+"/passkeys/"+p2.ID, nil, &del); st != 200 || !del.Deleted {
-		t.Fatalf("Backend API delete: %d %+v", st, del)
+	// An operator removes the other with clerk-sdk-go, as against Clerk.
+	users := pkSDKUsers(h)
+	gone, err := users.DeletePasskey(context.Background(), userID, p2.ID)
+	if err != nil || !gone.Deleted || gone.ID != p2.ID {
+		t.Fatalf("clerk-sdk-go DeletePasskey: %+v, %v", gone, err)
 	}
-	if st := h.admin(http.MethodDelete, "/users/"+userID+"/passkeys/"+p2.ID, nil, nil); st != 404 {
-		t.Fatalf("deleting again: %d, want 404", st)
+	_, err = users.DeletePasskey(context.Background(), userID, p2.ID)
+	var apiErr *clerk.APIErrorResponse
+	if !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusNotFound {
+		t.Fatalf("deleting again: %v, want a 404", err)
+	}
+	if st := h.admin(http.MethodDelete, "/users/user_nobody/passkeys/"+p1.ID, nil, nil); st != 404 {
+		t.Fatalf("another user's passkey id: %d, want 404", st)
 	}
 	if pks := h.userPasskeys(t, userID); len(pks) != 0 {
 		t.Fatalf("passkeys left: %+v", pks)

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/clerk/clerk-sdk-go/v2"
+	"github.com/clerk/clerk-sdk-go/v2/user"
 )
 
 // The passkey tests run Latchkey as accounts.example.test with passkeys
@@ -129,4 +133,14 @@ func (h *harness) userPasskeys(t *testing.T, userID string) []passkeyObj {
 		t.Fatalf("get user %s: %d", userID, st)
 	}
 	return u.Passkeys
+}
+
+// pkSDKUsers is clerk-sdk-go's users client bound to the test server's
+// Backend API.
+func pkSDKUsers(h *harness) *user.Client {
+	cfg := &clerk.ClientConfig{}
+	cfg.Key = clerk.String(h.env.SecretKey)
+	cfg.URL = clerk.String(h.env.AdminURL + "/v1")
+	cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second}
+	return user.NewClient(cfg)
 }
