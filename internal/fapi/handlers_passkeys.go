@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/present"
 	"github.com/latchkey/latchkey/internal/signin"
@@ -41,6 +42,15 @@ func (a *API) adaptMe(fn func(http.ResponseWriter, *http.Request, signedIn) erro
 		}
 		return fn(w, r, signedIn{clientID: s.ClientID, session: s})
 	})
+}
+
+// passkeyFactors is the environment's first factors for the passkey
+// attribute: passkey when enabled.
+func passkeyFactors(c config.Config) []string {
+	if c.Auth.Passkeys.Enabled {
+		return []string{signin.StrategyPasskey}
+	}
+	return []string{}
 }
 
 type passkeyVerificationJSON struct {

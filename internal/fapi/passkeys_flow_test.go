@@ -171,9 +171,40 @@ func TestPasskeyRemoval(t *testing.T) {
 	other.do(http.MethodPatch, "/me/passkeys/"+p3.ID, form("name", "mine")).fails(t, 404, "resource_not_found")
 }
 
-// /v1/me/passkeys needs a signed-in session.
+// passkeyEnvironment reads what /v1/environment says about passkeys.
+func passkeyEnvironment(t *testing.T, h *harness) (enabled, autofill bool) {
+	t.Helper()
+	var env struct {
+		UserSettings struct {
+			Attributes struct {
+				Passkey struct {
+					Enabled      bool     `json:"enabled"`
+					FirstFactors []string `json:"first_factors"`
+				} `json:"passkey"`
+			} `json:"attributes"`
+			PasskeySettings struct {
+				AllowAutofill bool `json:"allow_autofill"`
+			} `json:"passkey_settings"`
+		} `json:"user_settings"`
+	}
+	r := h.nativeApp().get("/environment").ok(t)
+	if err := json.Unmarshal(r.Body, &env); err != nil {
+		t.Fatal(err)
+	}
+	pk := env.UserSettings.Attributes.Passkey
+	if pk.Enabled != (len(pk.FirstFactors) == 1 && pk.FirstFactors[0] == "passkey") {
+		t.Fatalf("environment passkey attribute: %s", r.Body)
+	}
+	return pk.Enabled, env.UserSettings.PasskeySettings.AllowAutofill
+}
+
+// /v1/me/passkeys needs a signed-in session; the environment says
+// passkeys are on.
 func TestPasskeyNeedsSession(t *testing.T) {
 	h := startPasskeys(t)
+	if on, autofill := passkeyEnvironment(t, h); !on || !autofill {
+		t.Fatalf("environment: passkeys %v, autofill %v; want both on", on, autofill)
+	}
 	h.nativeApp().post("/me/passkeys", nil).fails(t, 401, "signed_out")
 	h.app(t).post("/me/passkeys", nil).fails(t, 401, "signed_out")
 }
@@ -181,6 +212,9 @@ func TestPasskeyNeedsSession(t *testing.T) {
 // With passkeys switched off, neither registration nor sign-in is offered.
 func TestPasskeyNeedsSetting(t *testing.T) {
 	h := start(t)
+	if on, autofill := passkeyEnvironment(t, h); on || autofill {
+		t.Fatalf("environment: passkeys %v, autofill %v; want both off", on, autofill)
+	}
 	b, _ := h.signedInApp(t, "eve@example.com")
 	b.post("/me/passkeys", nil).fails(t, 422, "passkeys_disabled")
 	h.app(t).post("/client/sign_ins", form("strategy", "passkey")).fails(t, 422, "form_param_value_invalid")
