@@ -187,3 +187,21 @@ func TestPasskeyBannedUser(t *testing.T) {
 		t.Fatalf("a banned user got a session: %+v", c.Sessions)
 	}
 }
+
+// A user whose email address was blocked after adding a passkey cannot
+// sign in with it either: a passkey names no identifier, but its owner's
+// are checked before a session starts.
+func TestPasskeyBlockedUser(t *testing.T) {
+	h := startPasskeys(t)
+	b, _ := h.signedInApp(t, "Blk@Evil.example")
+	k := newSoftKey(t)
+	b.addPasskey(t, k, ceremony{origin: pkOrigin})
+	h.list("blocklist", "*@evil.EXAMPLE")
+	h.restrict(map[string]bool{"blocklist": true})
+	app := h.app(t)
+	_, res := app.passkeySignIn(t, k, ceremony{origin: pkOrigin})
+	res.fails(t, http.StatusForbidden, "not_allowed_access")
+	if c := app.client(t); len(c.Sessions) != 0 {
+		t.Fatalf("a blocked user got a session: %+v", c.Sessions)
+	}
+}
