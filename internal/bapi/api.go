@@ -15,6 +15,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/keys"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/social/redirecturls"
@@ -42,6 +43,8 @@ type API struct {
 	Invitations  *identity.Invitations
 	// Passkeys: an operator removes a user's passkey.
 	Passkeys PasskeyDeleter
+	// Multi-factor authentication: resets and code checks.
+	MFA *mfa.Service
 }
 
 // Routes mounts every Backend API route on r (which the server mounts at /v1).
@@ -60,10 +63,11 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/users/{userID}/ban", h(a.userAction(a.Users.Ban)))
 	r.Post("/users/{userID}/unban", h(a.userAction(a.Users.Unban)))
 	r.Post("/users/{userID}/lock", h(a.userAction(a.Users.Lock)))
-	r.Post("/users/{userID}/unlock", h(a.userAction(a.Users.Unlock)))
+	r.Post("/users/{userID}/unlock", h(a.userAction(a.unlock))) // users_mfa.go
 	r.Post("/users/{userID}/verify_password", h(a.verifyPassword))
 	r.Delete("/users/{userID}/web3_wallets/{id}", h(a.deleteUserWeb3Wallet))
 	r.Delete("/users/{userID}/passkeys/{passkeyID}", h(a.deletePasskey))
+	a.mfaRoutes(r)
 
 	r.Get("/sessions", h(a.listSessions))
 	r.Get("/sessions/{id}", h(a.getSession))

@@ -68,7 +68,7 @@ type Branding struct {
 type Email = notify.Config
 
 func defaultAuth() Auth {
-	return Auth{
+	a := Auth{
 		Identifiers: Identifiers{
 			EmailAddress: Identifier{Enabled: true, Required: true},
 			PhoneNumber:  Identifier{Enabled: true},
@@ -79,6 +79,8 @@ func defaultAuth() Auth {
 		EmailLink:    EmailLink{RequireSameClient: true},
 		RateLimits:   RateLimits{SignInAttemptsPerMinute: 60, CodeAttemptsPerMinute: 30, EmailsPerMinute: 10},
 	}
+	a.SecondFactors = defaultSecondFactors()
+	return a
 }
 
 var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)

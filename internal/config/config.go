@@ -75,6 +75,8 @@ type Auth struct {
 	RateLimits   RateLimits   `yaml:"rate_limits"`
 	Web3         Web3         `yaml:"web3"`
 	Passkeys     Passkeys     `yaml:"passkeys"`
+	// SecondFactors switches multi-factor authentication strategies.
+	SecondFactors SecondFactors `yaml:"second_factors"`
 }
 
 // Identifiers says which identifiers users have and which every user must have.

@@ -86,6 +86,7 @@ func (c Config) Validate() error {
 		bad("auth.identifiers", "at least one of email_address, phone_number and username must be enabled")
 	}
 	c.validateAuth(bad)
+	c.validateSecondFactors(bad)
 	if o := c.OAuth; o.AccessTokenLifetime < time.Minute || o.AccessTokenLifetime > 24*time.Hour {
 		bad("oauth.access_token_lifetime", "must be between 1m and 24h, got %s", o.AccessTokenLifetime)
 	}

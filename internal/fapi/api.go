@@ -12,6 +12,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
@@ -24,6 +25,7 @@ type API struct {
 	Users    *identity.Service
 	Engine   *signin.Service
 	Origins  *origins.Set
+	MFA      *mfa.Service
 }
 
 // Routes mounts the frontend API on r (mounted at /v1 on the public listener).
@@ -39,6 +41,8 @@ func (a *API) Routes(r chi.Router) {
 	r.Post("/client/sign_ins/{id}/prepare_first_factor", h(a.prepareFirstFactor))
 	r.Post("/client/sign_ins/{id}/attempt_first_factor", h(a.attemptFirstFactor))
 	r.Post("/client/sign_ins/{id}/reset_password", h(a.resetPassword))
+	r.Post("/client/sign_ins/{id}/prepare_second_factor", h(a.prepareSecondFactor))
+	r.Post("/client/sign_ins/{id}/attempt_second_factor", h(a.attemptSecondFactor))
 
 	r.Post("/client/sign_ups", h(a.createSignUp))
 	r.Get("/client/sign_ups/{id}", h(a.getSignUp))
@@ -57,6 +61,7 @@ func (a *API) Routes(r chi.Router) {
 	a.mePhoneRoutes(r)
 	a.web3Routes(r)
 	a.passkeyRoutes(r)
+	a.mfaRoutes(r)
 }
 
 // writeResponse writes Clerk's {"response": ..., "client": ...} envelope.

@@ -65,7 +65,7 @@ type signInJSON struct {
 	Status                   string            `json:"status"`
 	SupportedIdentifiers     []string          `json:"supported_identifiers"`
 	SupportedFirstFactors    []factorJSON      `json:"supported_first_factors"`
-	SupportedSecondFactors   []factorJSON      `json:"supported_second_factors"`
+	SupportedSecondFactors   []mfaFactorJSON   `json:"supported_second_factors"`
 	FirstFactorVerification  *verificationJSON `json:"first_factor_verification"`
 	SecondFactorVerification *verificationJSON `json:"second_factor_verification"`
 	Identifier               *string           `json:"identifier"`
@@ -106,6 +106,7 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 	if out.FirstFactorVerification != nil {
 		out.FirstFactorVerification.Nonce = v.Nonce
 	}
+	out.SupportedSecondFactors, out.SecondFactorVerification = secondFactorsOf(v), verificationOf(v.SecondVerification)
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
 		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy}
 	}

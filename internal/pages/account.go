@@ -32,6 +32,7 @@ func (p *Pages) accountRoutes(r chi.Router) {
 	r.Post("/user/apps/{id}/revoke", h(p.csrf(p.signedIn(p.appRevoke))))
 	p.phoneRoutes(r)
 	p.passkeyAccountRoutes(r)
+	p.mfaRoutes(r)
 }
 
 type ctxUser struct {
@@ -90,6 +91,7 @@ type accountData struct {
 	Apps                                                        []appRow
 	PasskeysOn, PasskeyRoom                                     bool
 	Passkeys                                                    []passkeyRow
+	MFA                                                         accountMFA // account_mfa.go
 }
 
 type appRow struct {
@@ -153,6 +155,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 			Granted: a.GrantedAt.UTC().Format("2 Jan 2006")})
 	}
 	p.passkeyData(&d, u)
+	d.MFA = p.accountMFAOf(u)
 	v.Wide, v.Data = true, d
 	return p.render(w, status, "account", v)
 }

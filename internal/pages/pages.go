@@ -16,6 +16,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/identity"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/origins"
 	"github.com/latchkey/latchkey/internal/session"
@@ -33,6 +34,7 @@ type Pages struct {
 	origins  *origins.Set
 	csrfKey  []byte
 	tmpl     map[string]*template.Template
+	MFA      *mfa.Service // second factors (account_mfa.go, sign_in_second_factor.go)
 }
 
 // New parses the templates and derives the CSRF key from the encryption key.
@@ -78,6 +80,9 @@ func (p *Pages) Routes(r chi.Router) {
 		r.Post("/sign-in/reset/send", h(p.csrf(p.resetSend)))
 		r.Get("/sign-in/reset", h(p.resetPage))
 		r.Post("/sign-in/reset", h(p.csrf(p.resetSubmit)))
+		r.Get("/sign-in/second-factor", h(p.secondFactorPage))
+		r.Post("/sign-in/second-factor", h(p.csrf(p.secondFactorSubmit)))
+		r.Post("/sign-in/second-factor/send", h(p.csrf(p.secondFactorSend)))
 		r.Get("/sign-in/choose", h(p.choosePage))
 		r.Post("/sign-in/choose", h(p.csrf(p.chooseSubmit)))
 		r.Post("/sign-out", h(p.csrf(p.signOut)))

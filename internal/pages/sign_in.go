@@ -213,14 +213,14 @@ func (p *Pages) passwordSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	_, err = p.engine.AttemptFirstFactor(r.Context(), si.SignIn.ClientID, si.SignIn.ID,
+	res, err := p.engine.AttemptFirstFactor(r.Context(), si.SignIn.ClientID, si.SignIn.ID,
 		signin.AttemptInput{Strategy: signin.StrategyPassword, Password: r.PostFormValue("password"), IP: clientIP(r)})
 	if err != nil {
 		v.fieldErrors(err, "password")
 		v.Data = p.factorData(si)
 		return p.render(w, statusFor(err), "sign_in_factor", v)
 	}
-	return p.done(w, r, v.RedirectURL)
+	return p.afterFirstFactor(w, r, res, v.RedirectURL)
 }
 
 type codeData struct {
@@ -287,7 +287,7 @@ func (p *Pages) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	_, err = p.engine.AttemptFirstFactor(r.Context(), si.SignIn.ClientID, si.SignIn.ID,
+	res, err := p.engine.AttemptFirstFactor(r.Context(), si.SignIn.ClientID, si.SignIn.ID,
 		signin.AttemptInput{Strategy: signin.StrategyEmailCode, Code: strings.TrimSpace(r.PostFormValue("code")), IP: clientIP(r)})
 	if err != nil {
 		v.fieldErrors(err, "code")
@@ -295,7 +295,7 @@ func (p *Pages) codeSubmit(w http.ResponseWriter, r *http.Request) error {
 			Action: "/sign-in/code", Resend: "/sign-in/code/send", Submit: "Continue"}
 		return p.render(w, statusFor(err), "code", v)
 	}
-	return p.done(w, r, v.RedirectURL)
+	return p.afterFirstFactor(w, r, res, v.RedirectURL)
 }
 
 type checkEmailData struct{ To, Poll, Resend string }
@@ -311,8 +311,8 @@ func (p *Pages) linkPage(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.to(w, r, "/sign-in", v.RedirectURL)
 	}
-	if si.SignIn.Status == signin.Complete {
-		return p.done(w, r, v.RedirectURL)
+	if si.SignIn.Status == signin.Complete || si.SignIn.Status == signin.NeedsSecondFactor {
+		return p.afterFirstFactor(w, r, si, v.RedirectURL)
 	}
 	if si.Verification != nil && si.Verification.Strategy == signin.StrategyEmailLink {
 		switch {
@@ -366,9 +366,9 @@ func (p *Pages) resetSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fail(err)
 	}
-	_, err = p.engine.ResetPassword(r.Context(), si.SignIn.ClientID, si.SignIn.ID, newPassword, r.PostFormValue("sign_out_of_other_sessions") == "true")
+	res, err := p.engine.ResetPassword(r.Context(), si.SignIn.ClientID, si.SignIn.ID, newPassword, r.PostFormValue("sign_out_of_other_sessions") == "true")
 	if err != nil {
 		return fail(err)
 	}
-	return p.done(w, r, v.RedirectURL)
+	return p.afterFirstFactor(w, r, res, v.RedirectURL)
 }

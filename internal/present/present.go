@@ -164,6 +164,10 @@ func UserOf(svc *identity.Service, u store.User, withPrivate bool) User {
 	if withPrivate {
 		out.PrivateMetadata = orEmpty(u.PrivateMetadata)
 	}
+	// Second factors as the MFA tables and the phone numbers hold them.
+	out.TOTPEnabled, out.BackupCodeEnabled = u.TOTPEnabled, u.BackupCodeEnabled
+	out.TwoFactorEnabled = u.TOTPEnabled || u.BackupCodeEnabled || u.PhoneSecondFactor()
+	out.MFAEnabledAt = MsPtr(u.TOTPVerifiedAt)
 	for _, i := range u.Identifications {
 		if i.Type == "web3_wallet" {
 			addWallet(&out, i)

@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/identity/password"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/metrics"
+	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/notify"
 	"github.com/latchkey/latchkey/internal/oauth"
 	"github.com/latchkey/latchkey/internal/origins"
@@ -98,6 +99,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	engine.UseRestrictions(restrictions)
 	engine.UseInvitations(db)
 	invitations := identity.NewInvitations(db, restrictions, cfg.PublicURL, notifier, now)
+	secondFactors := mfa.New(db, box, encKey, mfa.Settings{Factors: cfg.Auth.SecondFactors,
+		Issuer: cfg.Branding.ApplicationName, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
+		LockoutDuration: cfg.Users.LockoutDuration}, now)
+	engine.UseSecondFactors(secondFactors)
+	engine.UsePhoneSecondFactor(engine) // texts through the SMS channel above
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
@@ -107,14 +113,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	if err != nil {
 		return nil, err
 	}
+	hosted.MFA = secondFactors
 	m := metrics.New()
 	m.WatchPool(db.Pool)
 	tokenWallet := wallet.New(db, box, nil, wallet.Settings{RefreshMargin: cfg.TokenWallet.RefreshMargin}, now)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
-			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations, Passkeys: engine},
-		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted},
+			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations, Passkeys: engine,
+			MFA: secondFactors},
+		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted, MFA: secondFactors},
 		Pages: hosted,
 		OAuth: provider,
 

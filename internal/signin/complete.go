@@ -21,6 +21,9 @@ func (s *Service) completeSignIn(tx *store.Tx, si *store.SignIn, u *store.User, 
 	if err := s.checkUserRestrictions(tx.Context(), *u); err != nil {
 		return err
 	}
+	if s.secondFactorDue(*si, *u, strategy) {
+		return s.awaitSecondFactor(tx, si, u)
+	}
 	sess, err := s.startSession(tx, si.ClientID, u.ID, strategy)
 	if err != nil {
 		return err

@@ -48,7 +48,11 @@ func (s *Service) ResetPassword(ctx context.Context, clientID, id, newPassword s
 			return err
 		}
 		if signOutOthers {
-			return tx.EndUserSessions(u.ID, *si.CreatedSessionID, "revoked", now)
+			keep := "" // no session yet while a second factor is due: end them all
+			if si.CreatedSessionID != nil {
+				keep = *si.CreatedSessionID
+			}
+			return tx.EndUserSessions(u.ID, keep, "revoked", now)
 		}
 		return nil
 	})

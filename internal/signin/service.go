@@ -73,6 +73,8 @@ type Service struct {
 	restrict *identity.Restrictions // nil: no restrictions (see UseRestrictions)
 	// invitations: nil means tickets are refused (see UseInvitations).
 	invitations InvitationStore
+	mfa         SecondFactorChecker // second_factor.go; nil: no second factors
+	sms2fa      SecondFactorSMS     // second_factor_phone.go; nil: no phone_code second factor
 }
 
 // New wires the engine.

@@ -36,6 +36,10 @@ type SignInView struct {
 	User         *store.User         // nil until the identifier names a real user
 	Factors      []Factor            // supported first factors
 	Nonce        string              // the message a wallet must sign (web3), or a passkey verification's request options (JSON)
+	// The second factor (second_factor.go): its verification once
+	// attempted, and the factors offered at needs_second_factor.
+	SecondVerification *store.Verification
+	SecondFactors      []SecondFactor
 }
 
 // Factor is one way to complete the first factor.
@@ -190,6 +194,7 @@ func (s *Service) view(ctx context.Context, si store.SignIn) (SignInView, error)
 		}
 	}
 	v.Factors = s.factors(si, v.User)
+	s.viewSecondFactor(ctx, &v)
 	return v, nil
 }
 

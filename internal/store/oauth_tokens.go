@@ -67,7 +67,7 @@ func (db *DB) RedeemOAuthCode(ctx context.Context, codeHash []byte, r Redemption
 			SELECT $4, $3, application_id, user_id, scopes, $2, $5 FROM c
 			WHERE $4::bytea IS NOT NULL AND ' ' || scopes || ' ' LIKE '% offline_access %'
 		)
-		SELECT c.*, `+qualified("users", userColumns)+`,
+		SELECT c.*, `+qualified("users", userColumns)+`, `+mfaColumns("users")+`,
 			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
 			`+userPasskeysAgg+`
 		FROM c JOIN users ON users.id = c.user_id`, codeHash, r.Now, r.GrantID, r.RefreshTokenHash, r.RefreshExpiresAt)
@@ -155,7 +155,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, r Rotation) (rt RefreshTok
 			SELECT $2, grant_id, $6, user_id, coalesce(nullif($4::text, ''), scopes), $3, $5 FROM old
 		)
 		SELECT old.grant_id AS rt_grant_id, old.scopes AS rt_scopes, old.auth_time AS rt_auth_time,
-			`+qualified("users", userColumns)+`,
+			`+qualified("users", userColumns)+`, `+mfaColumns("users")+`,
 			coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
 			`+userPasskeysAgg+`
 		FROM old JOIN users ON users.id = old.user_id`,
@@ -224,7 +224,7 @@ const tokenRevokedExpr = `(EXISTS (SELECT 1 FROM oauth_revoked_jtis WHERE jti = 
 // UserForAccessToken loads a token's user with its identifications and, in
 // the same round trip, whether the token is revoked: userinfo's one read.
 func (db *DB) UserForAccessToken(ctx context.Context, userID, jti, grantID, clientID string) (User, bool, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
+	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`, `+mfaColumns("users")+`,
 		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
 		`+userPasskeysAgg+`,
 		`+tokenRevokedExpr+` AS revoked

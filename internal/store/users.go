@@ -38,6 +38,12 @@ type User struct {
 	CreatedAt                  time.Time       `db:"created_at"`
 	UpdatedAt                  time.Time       `db:"updated_at"`
 
+	// Second-factor state, derived on read from the MFA tables (mfa.go);
+	// never written back.
+	TOTPEnabled       bool       `db:"totp_enabled"`
+	BackupCodeEnabled bool       `db:"backup_code_enabled"`
+	TOTPVerifiedAt    *time.Time `db:"totp_verified_at"`
+
 	Identifications []Identification `db:"-"`
 	Passkeys        []Passkey        `db:"-"` // verified only, without their credential
 }
@@ -125,7 +131,7 @@ type userRow struct {
 // GetUser loads a user with its identifications in one round trip: it sits
 // on the hot paths of userinfo, token issuance and every page.
 func (db *DB) GetUser(ctx context.Context, id string) (User, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`,
+	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`, `+mfaColumns("users")+`,
 		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
 		`+userPasskeysAgg+`
 		FROM users WHERE id = $1`, id)
@@ -227,7 +233,7 @@ func (db *DB) usersByID(ctx context.Context, q querier, ids []string, forUpdate 
 	if forUpdate {
 		lock = " FOR UPDATE"
 	}
-	rows, err := q.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1)`+lock, ids)
+	rows, err := q.Query(ctx, `SELECT `+userColumns+`, `+mfaColumns("users")+` FROM users WHERE id = ANY($1)`+lock, ids)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -143,7 +143,7 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 		where = " WHERE " + strings.Join(b.where, " AND ")
 	}
 	nulls := " NULLS LAST"
-	sql := `SELECT ` + userColumns + ` FROM users u` + where + ` ORDER BY u.` + col + ` ` + dir + nulls + `, u.id ` + dir +
+	sql := `SELECT ` + userColumns + `, ` + mfaColumns("u") + ` FROM users u` + where + ` ORDER BY u.` + col + ` ` + dir + nulls + `, u.id ` + dir +
 		` LIMIT ` + b.arg(f.Limit) + ` OFFSET ` + b.arg(f.Offset)
 	rows, err := db.Pool.Query(ctx, sql, b.args...)
 	if err != nil {
