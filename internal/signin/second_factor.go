@@ -62,7 +62,7 @@ func (s *Service) secondFactors(u *store.User) []SecondFactor {
 // must still prove a second one. A passkey is already two factors (a device
 // and its unlock), as in Clerk.
 func (s *Service) secondFactorDue(si store.SignIn, u store.User, strategy string) bool {
-	return si.Status != NeedsSecondFactor && strategy != "passkey" && len(s.secondFactors(&u)) > 0
+	return si.Status != NeedsSecondFactor && strategy != StrategyPasskey && len(s.secondFactors(&u)) > 0
 }
 
 // awaitSecondFactor parks a sign-in at needs_second_factor, keeping what
