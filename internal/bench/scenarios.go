@@ -80,7 +80,7 @@ func statusError(what string, res *http.Response) error {
 func getStatic(path string) func(context.Context, *target, *fixture, int) (requestFunc, error) {
 	return func(_ context.Context, t *target, _ *fixture, _ int) (requestFunc, error) {
 		u := t.public + path
-		return func(ctx context.Context) error {
+		viaNetHTTP := func(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 			res, err := t.api.Do(req)
 			if err != nil {
@@ -91,7 +91,8 @@ func getStatic(path string) func(context.Context, *target, *fixture, int) (reque
 				return statusError(path, res)
 			}
 			return nil
-		}, nil
+		}
+		return rawRequest(t, http.MethodGet, path, http.Header{}, nil, nil, viaNetHTTP), nil
 	}
 }
 
@@ -99,7 +100,7 @@ func getStatic(path string) func(context.Context, *target, *fixture, int) (reque
 // application, checking the status and that the body contains want.
 func postForm(t *target, fx *fixture, path string, form url.Values, want []byte) requestFunc {
 	u, body := t.public+path, []byte(form.Encode())
-	return func(ctx context.Context) error {
+	viaNetHTTP := func(ctx context.Context) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Authorization", fx.basicAuth)
@@ -120,6 +121,8 @@ func postForm(t *target, fx *fixture, path string, form url.Values, want []byte)
 		}
 		return nil
 	}
+	header := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Authorization": {fx.basicAuth}}
+	return rawRequest(t, http.MethodPost, path, header, body, want, viaNetHTTP)
 }
 
 func clientCredentials(_ context.Context, t *target, fx *fixture, _ int) (requestFunc, error) {
@@ -150,7 +153,9 @@ func userinfo(ctx context.Context, t *target, fx *fixture, _ int) (requestFunc, 
 	if err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error { return fx.userinfo(ctx, t, access) }, nil
+	header := http.Header{"Authorization": {"Bearer " + access}}
+	viaNetHTTP := func(ctx context.Context) error { return fx.userinfo(ctx, t, access) }
+	return rawRequest(t, http.MethodGet, "/oauth/userinfo", header, nil, nil, viaNetHTTP), nil
 }
 
 // refresh gives each client its own grant and rotates its refresh token on
