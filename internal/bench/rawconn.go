@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"time"
@@ -15,7 +16,7 @@ import (
 
 // rawClient is one load client's own keep-alive connection, driven without
 // net/http's Transport: a prebuilt request is written as is and the answer
-// read with http.ReadResponse. The load generator shares the machine with
+// read with a minimal parser. The load generator shares the machine with
 // the server it measures, so each microsecond it spends is one the server
 // cannot; the Transport's per-connection goroutines and channel hand-offs
 // were most of the generator's cost per request.
@@ -24,6 +25,7 @@ type rawClient struct {
 	req  []byte
 	conn net.Conn
 	br   *bufio.Reader
+	buf  []byte // the last answer's body, reused
 }
 
 // newRawClient prebuilds one request to base+path; ok is false for targets
@@ -69,17 +71,61 @@ func (c *rawClient) do(ctx context.Context) (int, []byte, error) {
 	return status, body, err
 }
 
+// roundTrip writes the request and reads the answer with a minimal HTTP/1.1
+// parser (status line, Content-Length or chunked, Connection: close) into
+// a buffer the client reuses.
 func (c *rawClient) roundTrip() (status int, body []byte, keep bool, err error) {
 	if _, err = c.conn.Write(c.req); err != nil {
 		return 0, nil, false, err
 	}
-	res, err := http.ReadResponse(c.br, nil)
+	line, err := c.br.ReadSlice('\n')
 	if err != nil {
 		return 0, nil, false, err
 	}
-	body, err = io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	res.Body.Close()
-	return res.StatusCode, body, err == nil && !res.Close, err
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, nil, false, fmt.Errorf("malformed status line %q", line)
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, nil, false, fmt.Errorf("malformed status line %q", line)
+	}
+	length, chunked, keep := -1, false, true
+	for {
+		if line, err = c.br.ReadSlice('\n'); err != nil {
+			return 0, nil, false, err
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 || length > 4<<20 {
+				return 0, nil, false, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			keep = !bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	switch {
+	case chunked:
+		body, err = io.ReadAll(io.LimitReader(httputil.NewChunkedReader(c.br), 4<<20))
+		if err == nil {
+			_, err = c.br.Discard(2) // the empty trailer's CRLF
+		}
+	case length >= 0:
+		if cap(c.buf) < length {
+			c.buf = make([]byte, length)
+		}
+		body = c.buf[:length]
+		_, err = io.ReadFull(c.br, body)
+	default: // no length: the body runs to the end of the connection
+		body, err = io.ReadAll(io.LimitReader(c.br, 4<<20))
+		keep = false
+	}
+	return status, body, keep && err == nil, err
 }
 
 // rawRequest returns a request function over a rawClient when the target is
