@@ -5,11 +5,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/mfa"
 	"github.com/latchkey/latchkey/internal/present"
-	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -21,40 +19,6 @@ func (a *API) mfaRoutes(r chi.Router) {
 	r.Post("/me/totp/attempt_verification", h(a.verifyTOTP))
 	r.Post("/me/backup_codes", h(a.createBackupCodes))
 	r.Patch("/me/phone_numbers/{id}", h(a.updateMyPhone))
-}
-
-// mfaUser is the user of the request's session: ?_clerk_session_id= when
-// given (a multi-session browser), else the client's active session.
-func (a *API) mfaUser(r *http.Request) (store.User, error) {
-	st := stateOf(r)
-	signedOut := apperr.New(apperr.KindUnauthenticated, "signed_out", "You are signed out",
-		"Sign in before managing two-step verification.")
-	if st.client == nil {
-		return store.User{}, signedOut
-	}
-	sid := r.URL.Query().Get("_clerk_session_id")
-	if sid == "" && st.client.LastActiveSessionID != nil {
-		sid = *st.client.LastActiveSessionID
-	}
-	if sid == "" {
-		return store.User{}, signedOut
-	}
-	s, err := a.Sessions.Get(r.Context(), sid, st.client.ID)
-	if err != nil || a.Sessions.Status(s) != session.StatusActive {
-		return store.User{}, signedOut
-	}
-	return a.Users.GetUser(r.Context(), s.UserID)
-}
-
-// meForm reads the body of a /v1/me request: read picks the fields,
-// unknown ones are refused.
-func meForm(r *http.Request, read func(*form)) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	read(f)
-	return f.done()
 }
 
 // totpJSON is Clerk's TOTP object. The secret and URI appear only in the
@@ -79,7 +43,7 @@ func (a *API) createTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := meForm(r, func(*form) {}); err != nil {
 		return err
 	}
-	u, err := a.mfaUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}
@@ -97,7 +61,7 @@ func (a *API) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := meForm(r, func(f *form) { code = f.get("code") }); err != nil {
 		return err
 	}
-	u, err := a.mfaUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}
@@ -111,7 +75,7 @@ func (a *API) verifyTOTP(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteTOTP(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.mfaUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}
@@ -134,7 +98,7 @@ func (a *API) createBackupCodes(w http.ResponseWriter, r *http.Request) error {
 	if err := meForm(r, func(*form) {}); err != nil {
 		return err
 	}
-	u, err := a.mfaUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/present"
-	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
 	"github.com/latchkey/latchkey/internal/store"
 )
@@ -25,31 +24,6 @@ func (a *API) mePhoneRoutes(r chi.Router) {
 	r.Delete("/me/phone_numbers/{id}", h(a.deleteMyPhone))
 	r.Post("/me/phone_numbers/{id}/prepare_verification", h(a.prepareMyPhone))
 	r.Post("/me/phone_numbers/{id}/attempt_verification", h(a.attemptMyPhone))
-}
-
-// meSession is the request's signed-in session and its user:
-// ?_clerk_session_id= when given (a multi-session browser), else the
-// client's active session.
-func (a *API) meSession(r *http.Request) (store.Session, store.User, error) {
-	st := stateOf(r)
-	signedOut := apperr.New(apperr.KindUnauthenticated, "signed_out", "You are signed out",
-		"Sign in before managing your account.")
-	if st.client == nil {
-		return store.Session{}, store.User{}, signedOut
-	}
-	sid := r.URL.Query().Get("_clerk_session_id")
-	if sid == "" && st.client.LastActiveSessionID != nil {
-		sid = *st.client.LastActiveSessionID
-	}
-	if sid == "" {
-		return store.Session{}, store.User{}, signedOut
-	}
-	s, err := a.Sessions.Get(r.Context(), sid, st.client.ID)
-	if err != nil || a.Sessions.Status(s) != session.StatusActive {
-		return store.Session{}, store.User{}, signedOut
-	}
-	u, err := a.Users.GetUser(r.Context(), s.UserID)
-	return s, u, err
 }
 
 // myPhone finds one of the signed-in user's phone numbers; another user's
@@ -139,7 +113,7 @@ func (a *API) prepareMyPhone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var strategy string
-	if err := meStepForm(r, func(f *form) { strategy = f.get("strategy") }); err != nil {
+	if err := meForm(r, func(f *form) { strategy = f.get("strategy") }); err != nil {
 		return err
 	}
 	if strategy != signin.StrategyPhoneCode {
@@ -157,7 +131,7 @@ func (a *API) attemptMyPhone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var code string
-	if err := meStepForm(r, func(f *form) { code = f.get("code") }); err != nil {
+	if err := meForm(r, func(f *form) { code = f.get("code") }); err != nil {
 		return err
 	}
 	if err := a.Engine.AttemptPhoneVerification(r.Context(), u.ID, idn.ID, code, clientIP(r)); err != nil {
@@ -179,14 +153,4 @@ func (a *API) deleteMyPhone(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.writeResponse(w, r, present.DeletedOf("phone_number", idn.ID))
-}
-
-// meStepForm reads a /v1/me step's body; unknown fields are refused.
-func meStepForm(r *http.Request, read func(*form)) error {
-	f, err := parseForm(r)
-	if err != nil {
-		return err
-	}
-	read(f)
-	return f.done()
 }

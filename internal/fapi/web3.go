@@ -9,9 +9,7 @@ import (
 	"github.com/latchkey/latchkey/internal/httpx"
 	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/present"
-	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
-	"github.com/latchkey/latchkey/internal/store"
 )
 
 // web3SignUpVerification is verifications.web3_wallet of a sign-up: the
@@ -49,30 +47,8 @@ func (a *API) web3Routes(r chi.Router) {
 	r.Delete("/me/web3_wallets/{id}", h(a.deleteMyWallet))
 }
 
-// walletUser is the user of the request's session: ?_clerk_session_id=
-// when given (a multi-session browser), else the client's active session.
-func (a *API) walletUser(r *http.Request) (store.User, error) {
-	st := stateOf(r)
-	signedOut := apperr.Unauthenticated("Sign in first: this request has no active session.")
-	if st.client == nil {
-		return store.User{}, signedOut
-	}
-	sid := r.URL.Query().Get("_clerk_session_id")
-	if sid == "" && st.client.LastActiveSessionID != nil {
-		sid = *st.client.LastActiveSessionID
-	}
-	if sid == "" {
-		return store.User{}, signedOut
-	}
-	s, err := a.Sessions.Get(r.Context(), sid, st.client.ID)
-	if err != nil || a.Sessions.Status(s) != session.StatusActive {
-		return store.User{}, signedOut
-	}
-	return a.Users.GetUser(r.Context(), s.UserID)
-}
-
 func (a *API) listMyWallets(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.walletUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}
@@ -86,7 +62,7 @@ func (a *API) listMyWallets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getMyWallet(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.walletUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}
@@ -99,7 +75,7 @@ func (a *API) getMyWallet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteMyWallet(w http.ResponseWriter, r *http.Request) error {
-	u, err := a.walletUser(r)
+	u, err := a.meUser(r)
 	if err != nil {
 		return err
 	}

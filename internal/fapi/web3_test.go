@@ -198,7 +198,7 @@ func TestWeb3WalletsRemovedFromTheAccount(t *testing.T) {
 	b2.post("/client/sign_ins/"+si.ID+"/attempt_first_factor", form("strategy", "web3_metamask_signature",
 		"signature", w1.sign(si.FirstFactorVerification.Nonce))).fails(t, http.StatusUnprocessableEntity, "form_identifier_not_found")
 	// Signed out, /v1/me answers 401.
-	h.browser().get("/me/web3_wallets").fails(t, http.StatusUnauthorized, "authentication_invalid")
+	h.browser().get("/me/web3_wallets").fails(t, http.StatusUnauthorized, "signed_out")
 }
 
 func TestWeb3BlockedWalletCannotSignUpOrIn(t *testing.T) {
