@@ -26,6 +26,7 @@ func applyEnv(c *Config, getenv func(string) string) {
 	str("LATCHKEY_SMTP_PASSWORD", &c.Email.SMTP.Password)
 	str("LATCHKEY_SMTP_HOST", &c.Email.SMTP.Host)
 	str("LATCHKEY_SMS_AUTH_TOKEN", &c.SMS.Twilio.AuthToken)
+	applySocialEnv(c, getenv)
 	if v := getenv("LATCHKEY_SHUTDOWN_TIMEOUT"); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			c.HTTP.ShutdownTimeout = d

@@ -87,6 +87,7 @@ func (c Config) Validate() error {
 	}
 	c.validateAuth(bad)
 	c.validateSecondFactors(bad)
+	c.validateSocial(bad)
 	if o := c.OAuth; o.AccessTokenLifetime < time.Minute || o.AccessTokenLifetime > 24*time.Hour {
 		bad("oauth.access_token_lifetime", "must be between 1m and 24h, got %s", o.AccessTokenLifetime)
 	}

@@ -62,6 +62,14 @@ func (a *API) Routes(r chi.Router) {
 	a.web3Routes(r)
 	a.passkeyRoutes(r)
 	a.mfaRoutes(r)
+
+	r.Get("/oauth_callback", h(a.oauthCallback))
+	r.Post("/oauth_callback", h(a.oauthCallback))
+	r.Get("/me/external_accounts", h(a.listExternalAccounts))
+	r.Post("/me/external_accounts", h(a.connectExternalAccount))
+	r.Patch("/me/external_accounts/{id}/reauthorize", h(a.reauthorizeExternalAccount))
+	r.Post("/me/external_accounts/{id}/reauthorize", h(a.reauthorizeExternalAccount))
+	r.Delete("/me/external_accounts/{id}", h(a.deleteExternalAccount))
 }
 
 // writeResponse writes Clerk's {"response": ..., "client": ...} envelope.

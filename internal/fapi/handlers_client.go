@@ -98,6 +98,7 @@ func (a *API) environment(w http.ResponseWriter, r *http.Request) error {
 			"sign_in":           map[string]any{"second_factor": map[string]any{"required": false}},
 			"sign_up":           map[string]any{"mode": c.Auth.SignUp.Mode, "legal_consent_enabled": false},
 			"password_settings": map[string]any{"min_length": 8, "max_length": 256, "disable_hibp": false},
+			"social":            a.socialSettings(),
 		},
 		"organization_settings": map[string]any{"enabled": false},
 	}

@@ -46,6 +46,9 @@ func (a *API) createSignIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s := f.get("strategy"); signin.IsOAuthStrategy(s) || signin.IsOAuthTokenStrategy(s) {
+		return a.createOAuthSignIn(w, r, f, s)
+	}
 	in := signin.CreateSignInInput{Identifier: f.get("identifier"), Strategy: f.get("strategy"),
 		Password: f.get("password"), RedirectURL: f.get("redirect_url"), IP: clientIP(r)}
 	f.str("action_complete_redirect_url")

@@ -32,7 +32,13 @@ func (a *API) createSignUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if f.bool("transfer") {
+		return a.transferSignUp(w, r)
+	}
 	in := signUpInput(f, r)
+	if signin.IsOAuthStrategy(in.Strategy) {
+		return a.createOAuthSignUp(w, r, f, in)
+	}
 	if err := f.done(); err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type verificationJSON struct {
 	Error    *errorJSONLite `json:"error,omitempty"`
 	NextStep string         `json:"next_action,omitempty"`
 	Nonce    string         `json:"nonce,omitempty"` // what a wallet signs (web3), or passkey request options (JSON), as Clerk sends them
+	// ExternalVerificationRedirectURL is the provider's authorization URL
+	// of an OAuth strategy, on the response that starts it.
+	ExternalVerificationRedirectURL string `json:"external_verification_redirect_url,omitempty"`
 }
 
 type errorJSONLite struct {
@@ -108,7 +111,8 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 	}
 	out.SupportedSecondFactors, out.SecondFactorVerification = secondFactorsOf(v), verificationOf(v.SecondVerification)
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
-		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy}
+		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy,
+			ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL}
 	}
 	if si.Identifier != nil {
 		// Names are shown only once the person has proved who they are, so a
@@ -191,6 +195,10 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 	}
 	out.Verifications.PhoneNumber = phoneVerificationOf(v)
 	out.Web3Wallet, out.Verifications.Web3Wallet = su.Web3Wallet, web3SignUpVerification(v)
+	if su.ExternalStrategy != nil {
+		out.Verifications.ExternalAccount = &verificationJSON{Object: "verification", Status: v.ExternalStatus,
+			Strategy: *su.ExternalStrategy, ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL}
+	}
 	return out
 }
 

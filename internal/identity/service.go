@@ -27,6 +27,7 @@ type Store interface {
 	AddIdentification(ctx context.Context, userID string, fn func(*store.User) (store.Identification, error)) (store.Identification, error)
 	UpdateIdentification(ctx context.Context, id string, fn func(*store.User, *store.Identification) error) (store.Identification, error)
 	DeleteIdentification(ctx context.Context, id string, fn func(*store.User, store.Identification) error) error
+	DeleteExternalAccountIf(ctx context.Context, userID, id string, check func(store.User, []store.ExternalAccount) error) error
 }
 
 // Rules are the instance settings user management enforces.

@@ -100,4 +100,6 @@ const (
 const (
 	ExternalAccount = "eac"
 	RedirectURL     = "ru"
+	// UpstreamAuthorization is one round trip to an upstream provider.
+	UpstreamAuthorization = "uau"
 )

@@ -161,6 +161,7 @@ func UserOf(svc *identity.Service, u store.User, withPrivate bool) User {
 		CreateOrganizationsLimit: u.CreateOrganizationsLimit, LastActiveAt: MsPtr(u.LastActiveAt),
 		LegalAcceptedAt: MsPtr(u.LegalAcceptedAt), CreatedAt: Ms(u.CreatedAt), UpdatedAt: Ms(u.UpdatedAt),
 	}
+	out.ExternalAccounts = ExternalAccountsOf(u.ExternalAccounts)
 	if withPrivate {
 		out.PrivateMetadata = orEmpty(u.PrivateMetadata)
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
 	"github.com/latchkey/latchkey/internal/signin"
+	"github.com/latchkey/latchkey/internal/social"
 	"github.com/latchkey/latchkey/internal/social/redirecturls"
 	"github.com/latchkey/latchkey/internal/social/wallet"
 	"github.com/latchkey/latchkey/internal/store"
@@ -50,6 +51,7 @@ type Server struct {
 	// Wallet hands out upstream provider tokens; its providers are set with
 	// Wallet.UseProviders once the provider registry exists.
 	Wallet *wallet.Service
+	Social *social.Service // nil when no upstream provider is configured
 }
 
 // Build wires every component over an open database. It bootstraps the
@@ -104,6 +106,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		LockoutDuration: cfg.Users.LockoutDuration}, now)
 	engine.UseSecondFactors(secondFactors)
 	engine.UsePhoneSecondFactor(engine) // texts through the SMS channel above
+	var soc *social.Service
+	if len(cfg.Social.Connections) > 0 {
+		reg := social.NewRegistry(cfg.Social.Connections, cfg.PublicURL+"/v1/oauth_callback", nil)
+		// An OAuth flow returns only to an allowed origin (or, once the
+		// native-app allowlist exists, an allowlisted URL).
+		soc = social.New(reg, db, box, func(_ context.Context, u string) (bool, error) {
+			return trusted.AllowedRedirect(u), nil
+		}, now)
+		engine.SetSocial(soc)
+	}
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
 		RefreshGrace: cfg.OAuth.RefreshGrace, DynamicRegistration: cfg.OAuth.DynamicRegistration,
@@ -127,6 +139,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		OAuth: provider,
 
 		Wallet: tokenWallet,
+		Social: soc,
 	}, nil
 }
 

@@ -32,6 +32,9 @@ func (s *Service) completeSignIn(tx *store.Tx, si *store.SignIn, u *store.User, 
 	if err := tx.SaveSignIn(*si); err != nil {
 		return err
 	}
+	if err := s.linkPending(tx, "sign_in_id", si.ID, u, strategy, sess.ID); err != nil {
+		return err
+	}
 	u.LastSignInAt, u.UpdatedAt = &now, now
 	return tx.SaveUser(*u)
 }

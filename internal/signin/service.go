@@ -18,6 +18,7 @@ import (
 	"github.com/latchkey/latchkey/internal/notify"
 	"github.com/latchkey/latchkey/internal/ratelimit"
 	"github.com/latchkey/latchkey/internal/session"
+	"github.com/latchkey/latchkey/internal/social"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
@@ -41,6 +42,8 @@ type Store interface {
 	GetUser(ctx context.Context, id string) (store.User, error)
 	SessionsByClient(ctx context.Context, clientID string) ([]store.Session, error)
 	PasskeyStore
+	ExternalAccountBySubject(ctx context.Context, provider, subject string) (store.ExternalAccount, error)
+	UpstreamStatusForSignUp(ctx context.Context, signUpID string) (string, error)
 }
 
 // Mailer delivers codes and links (internal/notify).
@@ -75,6 +78,7 @@ type Service struct {
 	invitations InvitationStore
 	mfa         SecondFactorChecker // second_factor.go; nil: no second factors
 	sms2fa      SecondFactorSMS     // second_factor_phone.go; nil: no phone_code second factor
+	social      *social.Service     // nil: no upstream providers configured
 }
 
 // New wires the engine.
@@ -83,6 +87,12 @@ func New(s Store, sessions *session.Service, h *password.Hasher, m Mailer, l *ra
 	return &Service{store: s, sessions: sessions, hasher: h, mailer: m, limiter: l, secrets: secrets,
 		settings: settings, now: now}
 }
+
+// SetSocial enables sign-in through upstream providers.
+func (s *Service) SetSocial(x *social.Service) { s.social = x }
+
+// Social is the upstream-provider service (nil when none is configured).
+func (s *Service) Social() *social.Service { return s.social }
 
 // Settings returns the options in force.
 func (s *Service) Settings() Settings { return s.settings }

@@ -40,6 +40,9 @@ type SignInView struct {
 	// attempted, and the factors offered at needs_second_factor.
 	SecondVerification *store.Verification
 	SecondFactors      []SecondFactor
+	// ExternalVerificationRedirectURL is the provider's authorization URL,
+	// set only on the response that starts an OAuth sign-in.
+	ExternalVerificationRedirectURL string
 }
 
 // Factor is one way to complete the first factor.

@@ -44,6 +44,11 @@ type SignUpView struct {
 	// Web3Verification is the wallet's signature challenge, Web3Nonce its message.
 	Web3Verification *store.Verification
 	Web3Nonce        string
+	// ExternalStatus is the provider round trip's state for a sign-up
+	// through a provider ("" otherwise); ExternalVerificationRedirectURL is
+	// set only on the response that starts it.
+	ExternalStatus                  string
+	ExternalVerificationRedirectURL string
 }
 
 // CreateSignUp starts a sign-up and completes it at once if nothing is missing.
@@ -279,8 +284,8 @@ func (s *Service) requirements(su store.SignUp) (required, optional, missing, un
 	add("email_address", a.Identifiers.EmailAddress.Enabled, a.Identifiers.EmailAddress.Required, su.EmailAddress != nil)
 	add("phone_number", a.Identifiers.PhoneNumber.Enabled, a.Identifiers.PhoneNumber.Required, su.PhoneNumber != nil)
 	add("username", a.Identifiers.Username.Enabled, a.Identifiers.Username.Required, su.Username != nil)
-	// A wallet proves who signs up, as a social account would: no password is owed.
-	add("password", a.FirstFactors.Password, s.PasswordRequired() && su.Web3Wallet == nil, su.PasswordDigest != nil)
+	// A wallet or a provider proves who signs up: no password is owed.
+	add("password", a.FirstFactors.Password, s.PasswordRequired() && su.Web3Wallet == nil && su.ExternalStrategy == nil, su.PasswordDigest != nil)
 	add("first_name", a.SignUp.FirstName != "off", a.SignUp.FirstName == "required", su.FirstName != nil)
 	add("last_name", a.SignUp.LastName != "off", a.SignUp.LastName == "required", su.LastName != nil)
 	add("web3_wallet", len(a.Web3.Strategies) > 0, false, su.Web3Wallet != nil)
@@ -341,6 +346,12 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 	s.loadWeb3SignUpView(ctx, &v)
 	v.Required, v.Optional, v.Missing, v.Unverified = s.requirements(su)
 	v.PasswordSet = su.PasswordDigest != nil
+	if su.ExternalStrategy != nil {
+		v.ExternalStatus = "unverified"
+		if st, err := s.store.UpstreamStatusForSignUp(ctx, su.ID); err == nil && (st == "pending_link" || st == "done") {
+			v.ExternalStatus = "verified"
+		}
+	}
 	if su.Status == Complete {
 		v.Missing, v.Unverified = nil, nil // the user exists; nothing is owed any more
 		if su.CreatedUserID != nil {
@@ -385,6 +396,9 @@ func (s *Service) tryCompleteSignUp(tx *store.Tx, su *store.SignUp) error {
 		return &idn.ID
 	}
 	emailStrategy := StrategyEmailCode
+	if su.ExternalStrategy != nil {
+		emailStrategy = "from_" + *su.ExternalStrategy // verified by the provider
+	}
 	if su.EmailVerificationID != nil {
 		if ver, err := tx.LockVerification(*su.EmailVerificationID); err == nil {
 			emailStrategy = ver.Strategy
@@ -403,6 +417,9 @@ func (s *Service) tryCompleteSignUp(tx *store.Tx, su *store.SignUp) error {
 	}
 	sess, err := s.startSession(tx, su.ClientID, u.ID, "sign_up")
 	if err != nil {
+		return err
+	}
+	if err := s.linkPending(tx, "sign_up_id", su.ID, &u, "sign_up", sess.ID); err != nil {
 		return err
 	}
 	su.Status, su.CreatedUserID, su.CreatedSessionID, su.UpdatedAt = Complete, &u.ID, &sess.ID, now

@@ -27,6 +27,7 @@ type SignUp struct {
 	PhoneVerifiedAt     *time.Time      `db:"phone_verified_at"`
 	CreatedUserID       *string         `db:"created_user_id"`
 	CreatedSessionID    *string         `db:"created_session_id"`
+	ExternalStrategy    *string         `db:"external_strategy"` // oauth_<provider> when it came through one
 	AbandonAt           time.Time       `db:"abandon_at"`
 	CreatedAt           time.Time       `db:"created_at"`
 	UpdatedAt           time.Time       `db:"updated_at"`
@@ -42,15 +43,16 @@ type SignUp struct {
 const signUpColumns = `id, client_id, status, email_address, phone_number, username, first_name, last_name,
 	password_digest, unsafe_metadata, legal_accepted_at, email_verification_id, email_verified_at,
 	created_user_id, created_session_id, abandon_at, created_at, updated_at, phone_verification_id, phone_verified_at,
-	web3_wallet, web3_wallet_verification_id, web3_wallet_verified_at, invitation_id`
+	web3_wallet, web3_wallet_verification_id, web3_wallet_verified_at, invitation_id,
+	external_strategy`
 
 func insertSignUp(ctx context.Context, tx pgx.Tx, s SignUp) error {
 	_, err := tx.Exec(ctx, `INSERT INTO sign_ups (`+signUpColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24)`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25)`,
 		s.ID, s.ClientID, s.Status, s.EmailAddress, s.PhoneNumber, s.Username, s.FirstName, s.LastName,
 		s.PasswordDigest, s.UnsafeMetadata, s.LegalAcceptedAt, s.EmailVerificationID, s.EmailVerifiedAt,
 		s.CreatedUserID, s.CreatedSessionID, s.AbandonAt, s.CreatedAt, s.UpdatedAt, s.PhoneVerificationID, s.PhoneVerifiedAt,
-		s.Web3Wallet, s.Web3WalletVerificationID, s.Web3WalletVerifiedAt, s.InvitationID)
+		s.Web3Wallet, s.Web3WalletVerificationID, s.Web3WalletVerifiedAt, s.InvitationID, s.ExternalStrategy)
 	return err
 }
 
@@ -59,11 +61,11 @@ func writeSignUp(ctx context.Context, tx pgx.Tx, s SignUp) error {
 		first_name=$6, last_name=$7, password_digest=$8, unsafe_metadata=$9, legal_accepted_at=$10,
 		email_verification_id=$11, email_verified_at=$12, created_user_id=$13, created_session_id=$14,
 		updated_at=$15, phone_verification_id=$16, phone_verified_at=$17,
-		web3_wallet=$18, web3_wallet_verification_id=$19, web3_wallet_verified_at=$20, invitation_id=$21 WHERE id=$1`,
+		web3_wallet=$18, web3_wallet_verification_id=$19, web3_wallet_verified_at=$20, invitation_id=$21, external_strategy=$22 WHERE id=$1`,
 		s.ID, s.Status, s.EmailAddress, s.PhoneNumber, s.Username, s.FirstName, s.LastName, s.PasswordDigest,
 		s.UnsafeMetadata, s.LegalAcceptedAt, s.EmailVerificationID, s.EmailVerifiedAt, s.CreatedUserID,
 		s.CreatedSessionID, s.UpdatedAt, s.PhoneVerificationID, s.PhoneVerifiedAt,
-		s.Web3Wallet, s.Web3WalletVerificationID, s.Web3WalletVerifiedAt, s.InvitationID)
+		s.Web3Wallet, s.Web3WalletVerificationID, s.Web3WalletVerifiedAt, s.InvitationID, s.ExternalStrategy)
 	return err
 }
 

@@ -46,6 +46,8 @@ type User struct {
 
 	Identifications []Identification `db:"-"`
 	Passkeys        []Passkey        `db:"-"` // verified only, without their credential
+	// ExternalAccounts are loaded with the user (GetUser, lists) for presenting.
+	ExternalAccounts []ExternalAccount `db:"-"`
 }
 
 // Identification types.
@@ -128,21 +130,36 @@ type userRow struct {
 	Pks    []byte `db:"pks"`
 }
 
+// userWithExternalsRow adds the external accounts (without tokens), which
+// GetUser loads for presenting; the OAuth provider's hot paths use userRow.
+type userWithExternalsRow struct {
+	userRow
+	Externals []byte `db:"externals"`
+}
+
 // GetUser loads a user with its identifications in one round trip: it sits
 // on the hot paths of userinfo, token issuance and every page.
 func (db *DB) GetUser(ctx context.Context, id string) (User, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+`, `+mfaColumns("users")+`,
 		coalesce((SELECT json_agg(row_to_json(i) ORDER BY i.created_at, i.id) FROM identifications i WHERE i.user_id = users.id), '[]') AS idents,
-		`+userPasskeysAgg+`
+		`+userPasskeysAgg+`,
+		`+externalAccountsJSON+` AS externals
 		FROM users WHERE id = $1`, id)
 	if err != nil {
 		return User{}, mapErr(err)
 	}
-	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[userRow])
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByName[userWithExternalsRow])
 	if err != nil {
 		return User{}, mapErr(err)
 	}
-	return r.decode()
+	u, err := r.decode()
+	if err != nil {
+		return User{}, err
+	}
+	if u.ExternalAccounts, err = decodeExternalAccounts(r.Externals); err != nil {
+		return User{}, err
+	}
+	return u, nil
 }
 
 func (r userRow) decode() (User, error) {
@@ -249,6 +266,9 @@ func (db *DB) usersByID(ctx context.Context, q querier, ids []string, forUpdate 
 		return nil, err
 	}
 	if err := attachPasskeys(ctx, q, byID); err != nil {
+		return nil, err
+	}
+	if err := attachExternalAccounts(ctx, q, byID); err != nil {
 		return nil, err
 	}
 	ordered := make([]User, 0, len(users))

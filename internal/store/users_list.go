@@ -160,7 +160,10 @@ func (db *DB) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 	if err := attachIdentifications(ctx, db.Pool, byID); err != nil {
 		return nil, err
 	}
-	return users, attachPasskeys(ctx, db.Pool, byID)
+	if err := attachPasskeys(ctx, db.Pool, byID); err != nil {
+		return nil, err
+	}
+	return users, attachExternalAccounts(ctx, db.Pool, byID)
 }
 
 // CountUsers counts users matching f, ignoring paging and order.
