@@ -265,7 +265,7 @@ func (s *Service) verifyIDToken(ctx context.Context, p *Provider, raw string, no
 	}
 	if p.spec.kind == kindMicrosoft {
 		tid, _ := claims["tid"].(string)
-		if tid == "" || idt.Issuer != "https://login.microsoftonline.com/"+tid+"/v2.0" {
+		if tid == "" || idt.Issuer != strings.ReplaceAll(p.spec.tokenIssuer, "{tenantid}", tid) {
 			return nil, errIssuer()
 		}
 	}

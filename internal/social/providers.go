@@ -34,6 +34,7 @@ type builtin struct {
 	authParams        map[string]string // extra authorization parameters
 	blockSubaddresses bool
 	tokenAuthInHeader bool
+	tokenIssuer       string // Microsoft: the iss of its tokens, {tenantid} being the token's tid
 }
 
 var builtins = map[string]builtin{
@@ -79,6 +80,12 @@ func spec(c config.SocialConnection) builtin {
 			tenant = "common"
 		}
 		b.issuer = strings.ReplaceAll(b.issuer, "{tenant}", tenant)
+	}
+	if b.kind == kindMicrosoft {
+		b.tokenIssuer = "https://login.microsoftonline.com/{tenantid}/v2.0"
+		if c.Issuer != "" {
+			b.tokenIssuer = strings.TrimSuffix(c.Issuer, "/")
+		}
 	}
 	for dst, v := range map[*string]string{&b.issuer: c.Issuer, &b.authURL: c.AuthURL, &b.tokenURL: c.TokenURL, &b.apiURL: c.APIURL} {
 		if v != "" {

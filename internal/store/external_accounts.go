@@ -78,11 +78,16 @@ func (t *Tx) InsertExternalAccount(a ExternalAccount) error {
 // SaveExternalAccount writes an account's profile and tokens back (a new
 // sign-in or a re-authorization refreshes them).
 func (t *Tx) SaveExternalAccount(a ExternalAccount) error {
-	_, err := t.tx.Exec(t.ctx, `UPDATE external_accounts SET email_address=$5, email_verified=$6, first_name=$7,
-		last_name=$8, username=$9, image_url=$10, approved_scopes=$13, access_token_enc=$14, refresh_token_enc=$15,
-		id_token_enc=$16, token_type=$17, token_expires_at=$18, token_refreshed_at=$19,
-		needs_reauthorization=$20, reauthorization_reason=$21, updated_at=$23 WHERE id=$1`,
-		externalAccountArgs(a)...)
+	if a.ApprovedScopes == nil {
+		a.ApprovedScopes = []string{}
+	}
+	_, err := t.tx.Exec(t.ctx, `UPDATE external_accounts SET email_address=$2, email_verified=$3, first_name=$4,
+		last_name=$5, username=$6, image_url=$7, approved_scopes=$8, access_token_enc=$9, refresh_token_enc=$10,
+		id_token_enc=$11, token_type=$12, token_expires_at=$13, token_refreshed_at=$14,
+		needs_reauthorization=$15, reauthorization_reason=$16, updated_at=$17 WHERE id=$1`,
+		a.ID, a.EmailAddress, a.EmailVerified, a.FirstName, a.LastName, a.Username, a.ImageURL, a.ApprovedScopes,
+		a.AccessTokenEnc, a.RefreshTokenEnc, a.IDTokenEnc, a.TokenType, a.TokenExpiresAt, a.TokenRefreshedAt,
+		a.NeedsReauthorization, a.ReauthorizationReason, a.UpdatedAt)
 	return err
 }
 

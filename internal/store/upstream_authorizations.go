@@ -78,10 +78,17 @@ func (db *DB) ConsumeUpstreamState(ctx context.Context, stateHash []byte, now ti
 
 // SaveUpstreamAuthorization writes a flow's outcome back.
 func (t *Tx) SaveUpstreamAuthorization(a UpstreamAuthorization) error {
-	args := upstreamArgs(a)
-	_, err := t.tx.Exec(t.ctx, `UPDATE upstream_authorizations SET sign_in_id=$5, sign_up_id=$6, user_id=$7,
-		status=$14, link_requires=$15, profile=$16, access_token_enc=$17, refresh_token_enc=$18, id_token_enc=$19,
-		token_type=$20, token_expires_at=$21, updated_at=$24 WHERE id=$1`, args...)
+	if len(a.Profile) == 0 {
+		a.Profile = []byte(`{}`)
+	}
+	if a.Scopes == nil {
+		a.Scopes = []string{}
+	}
+	_, err := t.tx.Exec(t.ctx, `UPDATE upstream_authorizations SET sign_in_id=$2, sign_up_id=$3, user_id=$4,
+		status=$5, link_requires=$6, profile=$7, access_token_enc=$8, refresh_token_enc=$9, id_token_enc=$10,
+		token_type=$11, token_expires_at=$12, scopes=$13, updated_at=$14 WHERE id=$1`,
+		a.ID, a.SignInID, a.SignUpID, a.UserID, a.Status, a.LinkRequires, a.Profile, a.AccessTokenEnc,
+		a.RefreshTokenEnc, a.IDTokenEnc, a.TokenType, a.TokenExpiresAt, a.Scopes, a.UpdatedAt)
 	return err
 }
 
