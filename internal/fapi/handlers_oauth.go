@@ -95,7 +95,6 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-
 // socialSettings is /v1/environment's user_settings.social: one entry per
 // configured provider, keyed by strategy, in Clerk's shape.
 func (a *API) socialSettings() map[string]any {

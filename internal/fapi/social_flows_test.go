@@ -5,15 +5,17 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/latchkey/latchkey/internal/social/upstreamtest"
 )
 
 // Signing in through a provider with no account creates one (sign-up
 // transfer); signing in again finds it by (provider, subject) only.
 func TestSocialSignUpThroughProviderThenSignInAgain(t *testing.T) {
-	h, f := startSocial(t, nil)
-	f.SetAccount(acmeAccount("acme-1", "ada@example.com", true))
+	h, up := startUpstream(t, upstreamtest.Options{})
+	up.account("acme-1", "ada@example.com", true)
 	b := h.browser()
-	redirectsToApp(t, b.oauthSignIn(t, "oauth_custom_acme"), appCallback)
+	redirectsToApp(t, up.signIn(t, b), appCallback)
 	uid := b.signedInUserID(t)
 
 	ext := h.userExternal(uid)
@@ -31,9 +33,9 @@ func TestSocialSignUpThroughProviderThenSignInAgain(t *testing.T) {
 
 	// Again, from another browser, with a changed email at the provider:
 	// the subject decides, the account is the same.
-	f.SetAccount(acmeAccount("acme-1", "ada.l@example.com", true))
+	up.account("acme-1", "ada.l@example.com", true)
 	b2 := h.browser()
-	redirectsToApp(t, b2.oauthSignIn(t, "oauth_custom_acme"), appCallback)
+	redirectsToApp(t, up.signIn(t, b2), appCallback)
 	if got := b2.signedInUserID(t); got != uid {
 		t.Fatalf("second sign-in: user %s, want %s", got, uid)
 	}
@@ -45,28 +47,28 @@ func TestSocialSignUpThroughProviderThenSignInAgain(t *testing.T) {
 // A sign-up through a provider signs in when the account already exists,
 // and action_complete_redirect_url is where a completed flow lands.
 func TestSocialSignUpStrategyAndExistingAccount(t *testing.T) {
-	h, f := startSocial(t, nil)
-	f.SetAccount(acmeAccount("acme-2", "grace@example.com", true))
+	h, up := startUpstream(t, upstreamtest.Options{})
+	up.account("acme-2", "grace@example.com", true)
 	b := h.browser()
 	r := b.post("/client/sign_ups", form("strategy", "oauth_custom_acme", "redirect_url", appCallback,
 		"action_complete_redirect_url", appOrigin+"/dashboard")).ok(t)
 	if su := r.signUp(t); su.Status != "missing_requirements" {
 		t.Fatalf("sign-up starts %s", su.Status)
 	}
-	redirectsToApp(t, b.callback(t, b.atProvider(t, startURL(t, r))), appOrigin+"/dashboard")
+	redirectsToApp(t, b.callback(t, up.back(t, startURL(t, r))), appOrigin+"/dashboard")
 	uid := b.signedInUserID(t)
 
 	b2 := h.browser()
 	r = b2.post("/client/sign_ups", form("strategy", "oauth_custom_acme", "redirect_url", appCallback)).ok(t)
-	redirectsToApp(t, b2.callback(t, b2.atProvider(t, startURL(t, r))), appCallback)
+	redirectsToApp(t, b2.callback(t, up.back(t, startURL(t, r))), appCallback)
 	if got := b2.signedInUserID(t); got != uid {
 		t.Fatalf("sign-up with an existing account signed in as %s, want %s", got, uid)
 	}
 	// transfer=true hands back the sign-up the callback made (none here: it signed in).
 	b3 := h.browser()
-	f.SetAccount(acmeAccount("acme-3", "", nil))
+	up.account("acme-3", "", nil)
 	r = b3.post("/client/sign_ins", form("strategy", "oauth_custom_acme", "redirect_url", appCallback)).ok(t)
-	redirectsToApp(t, b3.callback(t, b3.atProvider(t, startURL(t, r))), appCallback)
+	redirectsToApp(t, b3.callback(t, up.back(t, startURL(t, r))), appCallback)
 	su := b3.post("/client/sign_ups", form("transfer", "true")).ok(t).signUp(t)
 	if su.Status != "missing_requirements" || !contains(su.MissingFields, "email_address") {
 		t.Fatalf("transferred sign-up without an email: %+v", su)
@@ -84,11 +86,11 @@ func contains(l []string, v string) bool {
 
 // Item 4, case 1: verified at the provider and here → linked, signed in, no password.
 func TestSocialLinkWhenVerifiedOnBothSides(t *testing.T) {
-	h, f := startSocial(t, nil)
+	h, up := startUpstream(t, upstreamtest.Options{})
 	u := h.createUser("lin@example.com", "correct horse battery", "Lin")
-	f.SetAccount(acmeAccount("acme-lin", "lin@example.com", true))
+	up.account("acme-lin", "lin@example.com", true)
 	b := h.browser()
-	redirectsToApp(t, b.oauthSignIn(t, "oauth_custom_acme"), appCallback)
+	redirectsToApp(t, up.signIn(t, b), appCallback)
 	if got := b.signedInUserID(t); got != u.ID {
 		t.Fatalf("signed in as %s, want %s", got, u.ID)
 	}
@@ -100,11 +102,11 @@ func TestSocialLinkWhenVerifiedOnBothSides(t *testing.T) {
 // Item 4, case 2: unverified at the provider → a code to the address first,
 // then the link. Until then nothing is linked and nobody is signed in.
 func TestSocialLinkWhenUnverifiedAtProvider(t *testing.T) {
-	h, f := startSocial(t, nil)
+	h, up := startUpstream(t, upstreamtest.Options{})
 	u := h.createUser("mo@example.com", "correct horse battery")
-	f.SetAccount(acmeAccount("acme-mo", "mo@example.com", false))
+	up.account("acme-mo", "mo@example.com", false)
 	b := h.browser()
-	redirectsToApp(t, b.oauthSignIn(t, "oauth_custom_acme"), appCallback)
+	redirectsToApp(t, up.signIn(t, b), appCallback)
 	c := b.client(t)
 	if len(c.Sessions) != 0 || c.SignIn == nil || c.SignIn.Status != "needs_first_factor" ||
 		c.SignIn.FirstFactorVerification == nil || c.SignIn.FirstFactorVerification.Strategy != "email_code" {
@@ -126,15 +128,15 @@ func TestSocialLinkWhenUnverifiedAtProvider(t *testing.T) {
 // Item 4, case 3: unverified here → prove the address and set a new
 // password; the old password (perhaps someone else's) does not link.
 func TestSocialLinkWhenUnverifiedHere(t *testing.T) {
-	h, f := startSocial(t, nil)
+	h, up := startUpstream(t, upstreamtest.Options{})
 	u := h.createUser("sq@example.com", "squatter password 1")
 	var ok map[string]any
 	if st := h.admin(http.MethodPatch, "/email_addresses/"+u.EmailAddresses[0].ID, map[string]any{"verified": false}, &ok); st != http.StatusOK {
 		t.Fatalf("unverify: %d %v", st, ok)
 	}
-	f.SetAccount(acmeAccount("acme-sq", "sq@example.com", true))
+	up.account("acme-sq", "sq@example.com", true)
 	b := h.browser()
-	redirectsToApp(t, b.oauthSignIn(t, "oauth_custom_acme"), appCallback)
+	redirectsToApp(t, up.signIn(t, b), appCallback)
 	c := b.client(t)
 	if c.SignIn == nil || c.SignIn.Status != "needs_first_factor" || c.SignIn.FirstFactorVerification == nil ||
 		c.SignIn.FirstFactorVerification.Strategy != "reset_password_email_code" {
@@ -166,8 +168,8 @@ func TestSocialLinkWhenUnverifiedHere(t *testing.T) {
 
 // Extra scopes are requested from the provider and recorded as approved.
 func TestSocialAdditionalScopes(t *testing.T) {
-	h, f := startSocial(t, nil)
-	f.SetAccount(acmeAccount("acme-sc", "sc@example.com", true))
+	h, up := startUpstream(t, upstreamtest.Options{ExtraScopes: map[string][]string{"calendar.read": nil, "drive.file": nil}})
+	up.account("acme-sc", "sc@example.com", true)
 	b := h.browser()
 	r := b.post("/client/sign_ins", form("strategy", "oauth_custom_acme", "redirect_url", appCallback,
 		"additional_scopes", "calendar.read drive.file")).ok(t)
@@ -182,7 +184,7 @@ func TestSocialAdditionalScopes(t *testing.T) {
 	if q.Query().Get("code_challenge_method") != "S256" || q.Query().Get("nonce") == "" || q.Query().Get("state") == "" {
 		t.Fatalf("authorization request lacks PKCE, nonce or state: %s", authURL)
 	}
-	redirectsToApp(t, b.callback(t, b.atProvider(t, authURL)), appCallback)
+	redirectsToApp(t, b.callback(t, up.back(t, authURL)), appCallback)
 	ext := h.userExternal(b.signedInUserID(t))
 	if len(ext) != 1 || !strings.Contains(ext[0].ApprovedScopes, "calendar.read") {
 		t.Fatalf("approved scopes: %+v", ext)

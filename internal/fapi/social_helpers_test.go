@@ -1,6 +1,8 @@
 package fapi_test
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,14 +11,40 @@ import (
 
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/social/socialtest"
+	"github.com/latchkey/latchkey/internal/social/upstreamtest"
 )
 
 // appCallback is where the example app receives the browser after a provider.
 const appCallback = appOrigin + "/sso-callback"
 
-// startSocial runs Latchkey with one upstream provider: a custom OIDC
-// provider "acme" served by a fake, unless conn says otherwise.
-func startSocial(t *testing.T, conn func(f *socialtest.Fake) config.SocialConnection, mutate ...func(*config.Config)) (*harness, *socialtest.Fake) {
+// upstream is the provider a test signs in through: the real one
+// (oidc-provider in its own process, internal/social/upstreamtest) or, for
+// what a real provider cannot be made to do (forged nonces, another
+// provider's iss, GitHub's API), an in-process fake.
+type upstream struct {
+	h    *harness
+	real *upstreamtest.Provider
+	fake *socialtest.Fake
+}
+
+// startUpstream runs Latchkey with the custom OIDC provider "acme" served by
+// a real, independent OpenID Provider.
+func startUpstream(t *testing.T, opts upstreamtest.Options, mutate ...func(*config.Config)) (*harness, *upstream) {
+	t.Helper()
+	p := upstreamtest.Start(t, opts)
+	id, secret := "latchkey-"+randomID(t), randomID(t)
+	h := start(t, append([]func(*config.Config){func(cfg *config.Config) {
+		cfg.Social.Connections = []config.SocialConnection{{Provider: "custom_acme", Type: "oidc", Issuer: p.Issuer,
+			ClientID: id, ClientSecret: secret, Name: "Acme"}}
+	}}, mutate...)...)
+	p.RegisterClient(upstreamtest.Client{ID: id, Secret: secret,
+		RedirectURIs: []string{h.env.Server.Config.PublicURL + "/v1/oauth_callback"}})
+	return h, &upstream{h: h, real: p}
+}
+
+// startSocial runs Latchkey with one provider served by the fake: the
+// custom OIDC provider "acme" unless conn says otherwise.
+func startSocial(t *testing.T, conn func(f *socialtest.Fake) config.SocialConnection, mutate ...func(*config.Config)) (*harness, *upstream) {
 	t.Helper()
 	f := socialtest.Start(t)
 	if conn == nil {
@@ -26,12 +54,39 @@ func startSocial(t *testing.T, conn func(f *socialtest.Fake) config.SocialConnec
 	h := start(t, append([]func(*config.Config){func(cfg *config.Config) {
 		cfg.Social.Connections = []config.SocialConnection{c}
 	}}, mutate...)...)
-	return h, f
+	return h, &upstream{h: h, fake: f}
 }
 
 func acmeOIDC(f *socialtest.Fake) config.SocialConnection {
 	return config.SocialConnection{Provider: "custom_acme", Type: "oidc", Issuer: f.URL, ClientID: f.ClientID,
 		ClientSecret: f.ClientSecret, Name: "Acme"}
+}
+
+func randomID(t *testing.T) string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// account makes the next login at the provider sign in as sub with claims
+// (email_verified: true, "true", false, or nil for absent).
+func (u *upstream) account(sub, email string, verified any) {
+	claims := map[string]any{"email": email, "given_name": "Ada", "family_name": "Lovelace"}
+	if email == "" {
+		delete(claims, "email")
+	}
+	if verified != nil {
+		claims["email_verified"] = verified
+	}
+	if u.real != nil {
+		u.real.AddAccount(sub, claims)
+		u.real.LoginAs(sub)
+		return
+	}
+	claims["sub"] = sub
+	u.fake.SetAccount(claims)
 }
 
 // externalVerification is what a flow's start returns: the provider URL.
@@ -63,24 +118,28 @@ func startURL(t *testing.T, r *resp) string {
 	return ""
 }
 
-// atProvider visits the provider's authorization URL (which logs in at
+// back visits the provider's authorization URL (the login completes at
 // once) and returns the callback URL it sends the browser to, pointed at
 // the test server.
-func (b *browser) atProvider(t *testing.T, authURL string) string {
+func (u *upstream) back(t *testing.T, authURL string) string {
 	t.Helper()
-	res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL)
-	if err != nil {
-		t.Fatal(err)
+	var loc *url.URL
+	if u.real != nil {
+		loc = u.real.Authorize(authURL)
+	} else {
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if loc, err = res.Location(); err != nil {
+			t.Fatalf("provider answered %d without a redirect", res.StatusCode)
+		}
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusFound {
-		t.Fatalf("provider answered %d", res.StatusCode)
+	if !strings.HasSuffix(loc.Path, "/v1/oauth_callback") {
+		t.Fatalf("provider redirected to %q", loc)
 	}
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || !strings.HasSuffix(loc.Path, "/v1/oauth_callback") {
-		t.Fatalf("provider redirected to %q", res.Header.Get("Location"))
-	}
-	return b.h.env.PublicURL + loc.Path + "?" + loc.RawQuery
+	return u.h.env.PublicURL + loc.Path + "?" + loc.RawQuery
 }
 
 // callback returns to Latchkey from the provider.
@@ -89,12 +148,12 @@ func (b *browser) callback(t *testing.T, callbackURL string) *resp {
 	return b.doURL(http.MethodGet, callbackURL, nil)
 }
 
-// oauthSignIn runs a whole "Continue with <provider>" sign-in and returns
-// the callback's answer (a redirect to the app on success).
-func (b *browser) oauthSignIn(t *testing.T, strategy string, extra ...string) *resp {
+// signIn runs a whole "Continue with <provider>" sign-in and returns the
+// callback's answer (a redirect to the app on success).
+func (u *upstream) signIn(t *testing.T, b *browser, extra ...string) *resp {
 	t.Helper()
-	r := b.post("/client/sign_ins", form(append([]string{"strategy", strategy, "redirect_url", appCallback}, extra...)...)).ok(t)
-	return b.callback(t, b.atProvider(t, startURL(t, r)))
+	r := b.post("/client/sign_ins", form(append([]string{"strategy", "oauth_custom_acme", "redirect_url", appCallback}, extra...)...)).ok(t)
+	return b.callback(t, u.back(t, startURL(t, r)))
 }
 
 // redirectsToApp asserts a callback sent the browser back to the app.
@@ -146,12 +205,4 @@ func (b *browser) signedInUserID(t *testing.T) string {
 		t.Fatalf("want one active session, have %+v", c)
 	}
 	return c.Sessions[0].User.ID
-}
-
-func acmeAccount(sub, email string, verified any) map[string]any {
-	m := map[string]any{"sub": sub, "email": email, "given_name": "Ada", "family_name": "Lovelace"}
-	if verified != nil {
-		m["email_verified"] = verified
-	}
-	return m
 }
