@@ -206,3 +206,5 @@ func (b *browser) signedInUserID(t *testing.T) string {
 	}
 	return c.Sessions[0].User.ID
 }
+
+func startFakeOnly(t *testing.T) *socialtest.Fake { return socialtest.Start(t) }

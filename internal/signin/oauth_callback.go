@@ -71,17 +71,21 @@ func (s *Service) NativeIDTokenSignIn(ctx context.Context, clientID, strategy, t
 	a := store.UpstreamAuthorization{ID: ids.New(ids.UpstreamAuthorization), ClientID: clientID, Provider: p.Strategy,
 		Purpose: social.PurposeSignIn, StateHash: s.secrets.Hash("native:" + NewLinkToken()), Status: "consumed",
 		ExpireAt: now, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.InsertUpstreamAuthorization(a) }); err != nil {
+	err = s.store.Tx(ctx, func(tx *store.Tx) error {
+		si, err := s.upstreamSignIn(tx, clientID, a)
+		if err != nil {
+			return err
+		}
+		a.SignInID = &si.ID
+		return tx.InsertUpstreamAuthorization(a)
+	})
+	if err != nil {
 		return SignInView{}, translate(err)
 	}
 	if _, err := s.signInUpstream(ctx, clientID, social.Result{Auth: a, Profile: prof}); err != nil {
 		return SignInView{}, err
 	}
-	c, err := s.sessions.GetClient(ctx, clientID)
-	if err != nil || c.SignInID == nil {
-		return SignInView{}, translate(err)
-	}
-	return s.GetSignIn(ctx, clientID, *c.SignInID)
+	return s.GetSignIn(ctx, clientID, *a.SignInID)
 }
 
 func errSubaddressBlocked() error {
@@ -259,6 +263,18 @@ func (s *Service) transferToSignUp(ctx context.Context, clientID string, res soc
 			}
 			c.SignUpID, c.UpdatedAt = &su.ID, now
 			if err := tx.SaveClient(c); err != nil {
+				return err
+			}
+		}
+		if res.Auth.SignInID != nil {
+			// The sign-in found no account: it is "transferable" to this
+			// sign-up, as Clerk's clients expect.
+			si, err := tx.LockSignIn(*res.Auth.SignInID)
+			if err != nil {
+				return err
+			}
+			si.FirstFactorStatus, si.UpdatedAt = strp("transferable"), now
+			if err := tx.SaveSignIn(si); err != nil {
 				return err
 			}
 		}

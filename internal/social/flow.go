@@ -251,7 +251,7 @@ func (s *Service) verifyIDToken(ctx context.Context, p *Provider, raw string, no
 	v := op.Verifier(&oidc.Config{SkipClientIDCheck: true, SkipIssuerCheck: p.spec.kind == kindMicrosoft, Now: s.now})
 	idt, err := v.Verify(ctx, raw)
 	if err != nil {
-		if strings.Contains(err.Error(), "issuer") {
+		if strings.Contains(err.Error(), "issued by a different provider") {
 			return nil, errIssuer()
 		}
 		return nil, errIDToken("the ID token did not verify")
