@@ -133,35 +133,10 @@ func (a *API) deleteExternalAccount(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	id := chi.URLParam(r, "id")
-	err = a.Users.DeleteExternalAccount(r.Context(), u.ID, id, a.canSignInWith)
+	err = a.Users.DeleteExternalAccount(r.Context(), u.ID, id, a.Engine.KeepsWayToSignIn)
 	if err != nil {
 		return err
 	}
 	return a.writeResponse(w, r, present.DeletedOf("external_account", id))
 }
 
-// canSignInWith reports whether a user keeps a way to sign in: a password,
-// an email address that codes or links can reach, or another provider.
-func (a *API) canSignInWith(u store.User, remaining []store.ExternalAccount) bool {
-	ff := a.Config.Auth.FirstFactors
-	if ff.Password && u.PasswordDigest != nil {
-		return true
-	}
-	if ff.EmailCode || ff.EmailLink {
-		for _, i := range u.Identifications {
-			if i.Type == store.TypeEmail && i.Verified {
-				return true
-			}
-		}
-	}
-	soc := a.Engine.Social()
-	for _, e := range remaining {
-		if soc == nil {
-			break
-		}
-		if p, ok := soc.Registry.Get(e.Provider); ok && p.SignInEnabled() {
-			return true
-		}
-	}
-	return false
-}

@@ -92,6 +92,8 @@ type accountData struct {
 	PasskeysOn, PasskeyRoom                                     bool
 	Passkeys                                                    []passkeyRow
 	MFA                                                         accountMFA // account_mfa.go
+	Connections                                                 []connectionRow
+	Connectable                                                 []socialButton
 }
 
 type appRow struct {
@@ -105,6 +107,7 @@ var notices = map[string]string{
 	"revoked": "That device was signed out.", "app_revoked": "The application's access was revoked.",
 	"phone_verified": "The phone number is verified.", "phone_primary": "Your primary phone number changed.",
 	"phone_removed": "The phone number was removed.",
+	"connected":     "The account was connected.", "disconnected": "The account was disconnected.",
 }
 
 func (p *Pages) accountPage(w http.ResponseWriter, r *http.Request) error {
@@ -156,6 +159,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, status int
 	}
 	p.passkeyData(&d, u)
 	d.MFA = p.accountMFAOf(u)
+	d.Connections, d.Connectable = p.connections(u)
 	v.Wide, v.Data = true, d
 	return p.render(w, status, "account", v)
 }

@@ -95,6 +95,7 @@ func (p *Pages) Routes(r chi.Router) {
 
 		p.phoneFlowRoutes(r)
 		p.accountRoutes(r)
+		p.socialRoutes(r)
 		r.Get("/oauth/consent", h(p.consentPage))
 		r.Post("/oauth/consent", h(p.csrf(p.consentSubmit)))
 	})

@@ -24,6 +24,7 @@ type view struct {
 	Refresh     int               // seconds, for pages that wait on something
 	Wide        bool
 	Data        any
+	Social      []socialButton // "Continue with <provider>" on the sign-in and sign-up pages
 }
 
 // newView starts a view for the request: branding, the CSRF token of the
@@ -38,7 +39,7 @@ func (p *Pages) newView(w http.ResponseWriter, r *http.Request, title string) (*
 		return nil, err
 	}
 	v := &view{Title: title, Brand: p.config.Branding, CSRF: p.csrfToken(c.ID), RedirectURL: redirect,
-		Errors: map[string]string{}, Values: map[string]string{}}
+		Errors: map[string]string{}, Values: map[string]string{}, Social: p.signInButtons()}
 	if redirect != "" {
 		v.Query = "?redirect_url=" + url.QueryEscape(redirect)
 	}

@@ -135,3 +135,29 @@ func (s *Service) StartOAuthSignUp(ctx context.Context, clientID string, in OAut
 	v.ExternalVerificationRedirectURL = authURL
 	return v, err
 }
+
+// KeepsWayToSignIn reports whether a user keeps a way to sign in without
+// the external account being removed: a password, an email address that
+// codes or links reach, or another provider that may sign in.
+func (s *Service) KeepsWayToSignIn(u store.User, remaining []store.ExternalAccount) bool {
+	ff := s.settings.Auth.FirstFactors
+	if ff.Password && u.PasswordDigest != nil {
+		return true
+	}
+	if ff.EmailCode || ff.EmailLink {
+		for _, i := range u.Identifications {
+			if i.Type == store.TypeEmail && i.Verified {
+				return true
+			}
+		}
+	}
+	for _, e := range remaining {
+		if s.social == nil {
+			break
+		}
+		if p, ok := s.social.Registry.Get(e.Provider); ok && p.SignInEnabled() {
+			return true
+		}
+	}
+	return false
+}

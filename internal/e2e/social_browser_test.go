@@ -1,0 +1,60 @@
+package e2e_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/latchkey/latchkey/internal/config"
+	"github.com/latchkey/latchkey/internal/social/upstreamtest"
+)
+
+// The hosted sign-in page's "Continue with Acme" button, through a real
+// OpenID Provider (oidc-provider, its own process) and back into the
+// example app, signed in as a new user linked to the provider account; a
+// second visit signs the same user in again.
+func TestContinueWithProviderOnHostedPage(t *testing.T) {
+	t.Parallel()
+	up := upstreamtest.Start(t)
+	const clientID, secret = "latchkey-e2e", "e2e-client-secret"
+	s := newStack(t, func(c *config.Config) {
+		c.Social.Connections = []config.SocialConnection{{Provider: "custom_acme", Type: "oidc", Issuer: up.Issuer,
+			ClientID: clientID, ClientSecret: secret, Name: "Acme"}}
+	})
+	up.RegisterClient(upstreamtest.Client{ID: clientID, Secret: secret, RedirectURIs: []string{s.lk.PublicURL + "/v1/oauth_callback"}})
+	const email = "robin@example.com"
+	up.AddAccount("robin-sub", map[string]any{"email": email, "email_verified": true, "given_name": "Robin", "family_name": "Hood"})
+	up.LoginAs("robin-sub")
+
+	p := newPage(t)
+	if st := p.appHome(s); st != "Signed out" {
+		t.Fatalf("app status %q, want Signed out", st)
+	}
+	p.do(chromedp.Click(chromedp.ID("sign-in")))
+	p.waitPage(s.lk.PublicURL, "/sign-in")
+	p.checkA11y("sign-in with a provider button")
+	p.press("Continue with Acme")
+	id, shown := p.signedInUser(s)
+	if shown != email {
+		t.Fatalf("app shows %q, want %s", shown, email)
+	}
+	if got := p.protectedUser(s); got != id {
+		t.Fatalf("/protected shows %q, want %s", got, id)
+	}
+	u, err := s.lk.Server.Users.GetUser(context.Background(), id)
+	if err != nil || len(u.ExternalAccounts) != 1 || u.ExternalAccounts[0].ProviderUserID != "robin-sub" ||
+		u.FirstName == nil || *u.FirstName != "Robin" {
+		t.Fatalf("user after the provider sign-up: %+v, %v", u, err)
+	}
+
+	// Signed out, the same button signs the same user in again.
+	p.appHome(s)
+	p.signOutFromApp(s)
+	p.do(chromedp.Click(chromedp.ID("sign-in")))
+	p.waitPage(s.lk.PublicURL, "/sign-in")
+	p.press("Continue with Acme")
+	if again, _ := p.signedInUser(s); again != id {
+		t.Fatalf("second sign-in as %s, want %s", again, id)
+	}
+}
