@@ -68,7 +68,6 @@ func (a *API) Routes(r chi.Router) {
 	r.Get("/me/external_accounts", h(a.listExternalAccounts))
 	r.Post("/me/external_accounts", h(a.connectExternalAccount))
 	r.Patch("/me/external_accounts/{id}/reauthorize", h(a.reauthorizeExternalAccount))
-	r.Post("/me/external_accounts/{id}/reauthorize", h(a.reauthorizeExternalAccount))
 	r.Delete("/me/external_accounts/{id}", h(a.deleteExternalAccount))
 }
 

@@ -30,7 +30,7 @@ func TestSocialConnectReauthorizeDisconnect(t *testing.T) {
 	}
 
 	// Re-authorize with one more scope.
-	r = b.post("/me/external_accounts/"+ext[0].ID+"/reauthorize", form("additional_scopes", "files.read", "redirect_url", appOrigin+"/account")).ok(t)
+	r = b.do(http.MethodPatch, "/me/external_accounts/"+ext[0].ID+"/reauthorize", form("additional_scopes", "files.read", "redirect_url", appOrigin+"/account")).ok(t)
 	redirectsToApp(t, b.callback(t, up.back(t, startURL(t, r))), appOrigin+"/account")
 	ext = h.userExternal(u.ID)
 	if len(ext) != 1 || !strings.Contains(ext[0].ApprovedScopes, "files.read") || !strings.Contains(ext[0].ApprovedScopes, "openid") {
