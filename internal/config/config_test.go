@@ -89,3 +89,30 @@ func TestDefaultURLsFollowTheListenPorts(t *testing.T) {
 		t.Fatalf("a configured url was overridden: %s", cfg.PublicURL)
 	}
 }
+
+func TestSocialConnectionsValidated(t *testing.T) {
+	good := "email:\n  smtp: {from: a@b.example}\nsocial:\n  connections:\n    - {provider: google, client_id: g}\n    - {provider: custom_acme, type: oidc, issuer: 'https://id.acme.example', client_id: a}\n"
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path, env(map[string]string{"LATCHKEY_SOCIAL_GOOGLE_CLIENT_SECRET": "s3cret", "LATCHKEY_SOCIAL_CUSTOM_ACME_CLIENT_SECRET": "a", "LATCHKEY_SMTP_HOST": "smtp.example", "LATCHKEY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "DATABASE_URL": "postgres://x"}))
+	if err != nil || cfg.Social.Connections[0].ClientSecret != "s3cret" || cfg.Social.Connections[1].Strategy() != "oauth_custom_acme" {
+		t.Fatalf("good social config: %+v, %v", cfg.Social, err)
+	}
+	for body, field := range map[string]string{
+		"social:\n  connections:\n    - {provider: myspace, client_id: x}\n":                                        "social.connections[0].provider",
+		"social:\n  connections:\n    - {provider: google}\n":                                                       "social.connections[0].client_id",
+		"social:\n  connections:\n    - {provider: custom_x, client_id: x}\n":                                       "social.connections[0].type",
+		"social:\n  connections:\n    - {provider: custom_x, type: oauth2, client_id: x}\n":                         "social.connections[0]",
+		"social:\n  connections:\n    - {provider: github, client_id: x}\n    - {provider: github, client_id: y}\n": "social.connections[1].provider",
+	} {
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, env(map[string]string{"LATCHKEY_SMTP_HOST": "smtp.example", "LATCHKEY_ENCRYPTION_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "DATABASE_URL": "postgres://x"}))
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%q: error %v, want it to name %s", body, err, field)
+		}
+	}
+}

@@ -78,6 +78,9 @@ func (c Config) validateSocial(bad func(field, format string, args ...any)) {
 		if sc.ClientID == "" {
 			bad(f+".client_id", "is required")
 		}
+		if sc.ClientSecret == "" {
+			bad(f+".client_secret", "is required (set LATCHKEY_SOCIAL_%s_CLIENT_SECRET)", strings.ToUpper(sc.Provider))
+		}
 		if !custom {
 			continue
 		}

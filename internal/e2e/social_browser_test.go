@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -56,5 +57,32 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 	p.press("Continue with Acme")
 	if again, _ := p.signedInUser(s); again != id {
 		t.Fatalf("second sign-in as %s, want %s", again, id)
+	}
+
+	// The account page lists the connection; one the provider revoked
+	// shows Reconnect, which goes through the provider again and clears it.
+	if _, err := s.lk.DB.Pool.Exec(context.Background(), `UPDATE external_accounts SET needs_reauthorization = true,
+		reauthorization_reason = 'invalid_grant' WHERE user_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	p.open(s.lk.PublicURL + "/user")
+	p.waitPage(s.lk.PublicURL, "/user")
+	p.checkA11y("account page with connected accounts")
+	if txt := p.text("#connections + ul"); !strings.Contains(txt, "Acme · "+email) || !strings.Contains(txt, "Needs reconnecting") {
+		t.Fatalf("connected accounts: %q", txt)
+	}
+	p.press("Reconnect")
+	p.waitPage(s.lk.PublicURL, "/user")
+	if u, _ := s.lk.Server.Users.GetUser(context.Background(), id); len(u.ExternalAccounts) != 1 || u.ExternalAccounts[0].NeedsReauthorization {
+		t.Fatalf("after reconnecting: %+v", u.ExternalAccounts)
+	}
+	// The verified email still signs in, so disconnecting is allowed.
+	p.press("Disconnect")
+	p.waitPage(s.lk.PublicURL, "/user")
+	if u, _ := s.lk.Server.Users.GetUser(context.Background(), id); len(u.ExternalAccounts) != 0 {
+		t.Fatalf("still connected: %+v", u.ExternalAccounts)
+	}
+	if !strings.Contains(p.text("main"), "Connect Acme") {
+		t.Fatal("no Connect button after disconnecting")
 	}
 }
