@@ -70,6 +70,40 @@ func TestSocialCallbackWithAnotherProvidersIssuer(t *testing.T) {
 	}
 }
 
+// A provider that promises iss (RFC 9207) must send it.
+func TestSocialCallbackWithoutPromisedIssuer(t *testing.T) {
+	h, up := startSocial(t, nil)
+	up.account("acme-noiss", "noiss@example.com", true)
+	up.fake.Set(func(f *socialtest.Fake) { f.AdvertiseIss = true })
+	up.signIn(t, h.browser()).fails(t, 422, "oauth_issuer_mismatch")
+	up.fake.Set(func(f *socialtest.Fake) { f.SendIss = true })
+	redirectsToApp(t, up.signIn(t, h.browser()), appCallback)
+}
+
+// A provider not enabled for sign-in can only be connected.
+func TestSocialProviderOnlyForConnecting(t *testing.T) {
+	off := false
+	h, up := startSocial(t, func(f *socialtest.Fake) config.SocialConnection {
+		c := acmeOIDC(f)
+		c.SignInEnabled = &off
+		return c
+	})
+	b := h.browser()
+	b.post("/client/sign_ins", form("strategy", "oauth_custom_acme", "redirect_url", appCallback)).fails(t, 422, "form_param_value_invalid")
+	b.post("/client/sign_ups", form("strategy", "oauth_custom_acme", "redirect_url", appCallback)).fails(t, 422, "form_param_value_invalid")
+	u := h.createUser("conn@example.com", "correct horse battery")
+	b.signInPassword(t, "conn@example.com", "correct horse battery")
+	up.account("acme-conn", "conn@example.com", true)
+	r := b.post("/me/external_accounts", form("strategy", "oauth_custom_acme", "redirect_url", appOrigin+"/account")).ok(t)
+	redirectsToApp(t, b.callback(t, up.back(t, startURL(t, r))), appOrigin+"/account")
+	if ext := h.userExternal(u.ID); len(ext) != 1 {
+		t.Fatalf("not connected: %+v", ext)
+	}
+	if env := b.get("/environment"); !strings.Contains(string(env.Body), `"authenticatable":false`) {
+		t.Fatalf("environment: %s", env.Body)
+	}
+}
+
 // The ID token must carry this flow's nonce.
 func TestSocialNonceMissingOrMismatched(t *testing.T) {
 	h, up := startSocial(t, nil)

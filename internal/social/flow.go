@@ -202,6 +202,11 @@ func (s *Service) Callback(ctx context.Context, clientID string, params url.Valu
 			return res, errIssuer()
 		}
 	}
+	if params.Get("iss") == "" && s.Registry.advertisesIss(ctx, p) {
+		// A provider that promises iss on every response and sends none:
+		// the response may not be its own.
+		return res, errIssuer()
+	}
 	code := params.Get("code")
 	if code == "" {
 		return res, apperr.ParamMissing("code")

@@ -135,6 +135,22 @@ func (r *Registry) discover(ctx context.Context, p *Provider) (*oidc.Provider, e
 	return op, nil
 }
 
+// advertisesIss reports whether an OIDC provider's discovery document
+// promises the iss authorization response parameter (RFC 9207).
+func (r *Registry) advertisesIss(ctx context.Context, p *Provider) bool {
+	if !p.IsOIDC() {
+		return false
+	}
+	op, err := r.discover(ctx, p)
+	if err != nil {
+		return false
+	}
+	var meta struct {
+		Supported bool `json:"authorization_response_iss_parameter_supported"`
+	}
+	return op.Claims(&meta) == nil && meta.Supported
+}
+
 // issuer is what the provider's iss must be (empty for plain OAuth 2.0).
 func (p *Provider) issuer() string {
 	if p.IsOIDC() && p.spec.kind != kindMicrosoft {

@@ -44,6 +44,8 @@ type Fake struct {
 	// IssOverride replaces its value (a mix-up attempt).
 	SendIss     bool
 	IssOverride string
+	// AdvertiseIss says in discovery that iss is sent (with or without SendIss).
+	AdvertiseIss bool
 	// NonceOverride replaces the nonce put in ID tokens; OmitNonce leaves it out.
 	NonceOverride string
 	OmitNonce     bool
@@ -107,7 +109,7 @@ func (f *Fake) discovery(w http.ResponseWriter, r *http.Request) {
 		"token_endpoint": f.URL + "/token", "userinfo_endpoint": f.URL + "/userinfo", "jwks_uri": f.URL + "/jwks",
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"}, "code_challenge_methods_supported": []string{"S256"},
-		"authorization_response_iss_parameter_supported": f.SendIss})
+		"authorization_response_iss_parameter_supported": f.SendIss || f.AdvertiseIss})
 }
 
 func (f *Fake) jwks(w http.ResponseWriter, r *http.Request) {
