@@ -87,7 +87,7 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	if st.client != nil {
 		clientID = st.client.ID
 	}
-	target, err := a.Engine.OAuthCallback(r.Context(), clientID, r.URL.Query())
+	target, err := a.Engine.OAuthCallback(r.Context(), clientID, clientIP(r), r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ const (
 
 // OAuthCallback completes a round trip to a provider for the browser's
 // client and returns where to send the browser next.
-func (s *Service) OAuthCallback(ctx context.Context, clientID string, params url.Values) (string, error) {
+func (s *Service) OAuthCallback(ctx context.Context, clientID, ip string, params url.Values) (string, error) {
 	if s.social == nil {
 		return "", apperr.NotFound()
 	}
@@ -36,7 +36,7 @@ func (s *Service) OAuthCallback(ctx context.Context, clientID string, params url
 		}
 		return a.RedirectURL, nil
 	}
-	complete, err := s.signInUpstream(ctx, clientID, res)
+	complete, err := s.signInUpstream(ctx, clientID, ip, res)
 	if err != nil {
 		return "", err
 	}
@@ -82,7 +82,7 @@ func (s *Service) NativeIDTokenSignIn(ctx context.Context, clientID, strategy, t
 	if err != nil {
 		return SignInView{}, translate(err)
 	}
-	if _, err := s.signInUpstream(ctx, clientID, social.Result{Auth: a, Profile: prof}); err != nil {
+	if _, err := s.signInUpstream(ctx, clientID, ip, social.Result{Auth: a, Profile: prof}); err != nil {
 		return SignInView{}, err
 	}
 	return s.GetSignIn(ctx, clientID, *a.SignInID)
@@ -96,7 +96,7 @@ func errSubaddressBlocked() error {
 // signInUpstream decides, for a person the provider vouches for, between
 // signing in, linking, asking for proof first, and signing up. An external
 // account is found only by (provider, provider user id), never by email.
-func (s *Service) signInUpstream(ctx context.Context, clientID string, res social.Result) (complete bool, err error) {
+func (s *Service) signInUpstream(ctx context.Context, clientID, ip string, res social.Result) (complete bool, err error) {
 	a, prof := res.Auth, res.Profile
 	p, err := s.social.Provider(a.Provider)
 	if err != nil {
@@ -125,17 +125,17 @@ func (s *Service) signInUpstream(ctx context.Context, clientID string, res socia
 	if prof.Email != "" {
 		uid, err := s.store.UserIDByIdentifier(ctx, store.TypeEmail, prof.Email)
 		if err == nil {
-			return s.linkByEmail(ctx, clientID, res, uid)
+			return s.linkByEmail(ctx, clientID, ip, res, uid)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return false, translate(err)
 		}
 	}
-	return s.transferToSignUp(ctx, clientID, res)
+	return s.transferToSignUp(ctx, clientID, ip, res)
 }
 
 // linkByEmail handles an account that already has the provider's email.
-func (s *Service) linkByEmail(ctx context.Context, clientID string, res social.Result, userID string) (bool, error) {
+func (s *Service) linkByEmail(ctx context.Context, clientID, ip string, res social.Result, userID string) (bool, error) {
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil {
 		return false, translate(err)
@@ -184,7 +184,7 @@ func (s *Service) linkByEmail(ctx context.Context, clientID string, res social.R
 	if err != nil {
 		return false, translate(err)
 	}
-	_, err = s.PrepareFirstFactor(ctx, clientID, siID, PrepareInput{Strategy: strategy})
+	_, err = s.PrepareFirstFactor(ctx, clientID, siID, PrepareInput{Strategy: strategy, IP: ip})
 	return false, err
 }
 
@@ -239,7 +239,7 @@ func (s *Service) completeUpstream(ctx context.Context, clientID string, res soc
 // transferToSignUp creates the account of someone the provider vouches for
 // who has none yet (Clerk's sign-up "transfer"), completing it at once when
 // nothing else is required.
-func (s *Service) transferToSignUp(ctx context.Context, clientID string, res social.Result) (bool, error) {
+func (s *Service) transferToSignUp(ctx context.Context, clientID, ip string, res social.Result) (bool, error) {
 	prof, now := res.Profile, s.now()
 	var su store.SignUp
 	err := s.store.Tx(ctx, func(tx *store.Tx) error {
@@ -309,7 +309,7 @@ func (s *Service) transferToSignUp(ctx context.Context, clientID string, res soc
 		return true, nil
 	}
 	if su.EmailAddress != nil && su.EmailVerifiedAt == nil && s.settings.Auth.SignUp.EmailVerificationRequired {
-		if _, err := s.PrepareSignUpVerification(ctx, clientID, su.ID, StrategyEmailCode, "", ""); err != nil {
+		if _, err := s.PrepareSignUpVerification(ctx, clientID, su.ID, StrategyEmailCode, "", ip); err != nil {
 			return false, err
 		}
 	}
@@ -393,7 +393,9 @@ func (s *Service) linkPending(tx *store.Tx, column, id string, u *store.User, st
 			return err
 		}
 	}
+	// The tokens live on the account now; the flow keeps no copy.
 	a.Status, a.UpdatedAt = "done", s.now()
+	a.AccessTokenEnc, a.RefreshTokenEnc, a.IDTokenEnc = nil, nil, nil
 	return tx.SaveUpstreamAuthorization(a)
 }
 
