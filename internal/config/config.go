@@ -48,7 +48,7 @@ type Config struct {
 	OAuth    OAuth    `yaml:"oauth"`
 	// TokenWallet configures the Backend API's upstream token wallet.
 	TokenWallet TokenWallet `yaml:"token_wallet"`
-	Social   Social   `yaml:"social"`
+	Social      Social      `yaml:"social"`
 	// AllowedOrigins are the app origins that may call the frontend API with
 	// credentials and be redirected to after sign-in (besides public_url).
 	AllowedOrigins []string `yaml:"allowed_origins"`

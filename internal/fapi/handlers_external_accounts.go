@@ -139,4 +139,3 @@ func (a *API) deleteExternalAccount(w http.ResponseWriter, r *http.Request) erro
 	}
 	return a.writeResponse(w, r, present.DeletedOf("external_account", id))
 }
-

@@ -33,4 +33,3 @@ func (s *Service) DeleteExternalAccount(ctx context.Context, userID, id string,
 	}
 	return nil
 }
-

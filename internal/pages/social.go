@@ -207,4 +207,3 @@ func (p *Pages) connectionDelete(w http.ResponseWriter, r *http.Request, cu ctxU
 	}
 	return p.back(w, r, "disconnected")
 }
-

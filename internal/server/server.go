@@ -106,15 +106,20 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		LockoutDuration: cfg.Users.LockoutDuration}, now)
 	engine.UseSecondFactors(secondFactors)
 	engine.UsePhoneSecondFactor(engine) // texts through the SMS channel above
+	tokenWallet := wallet.New(db, box, nil, wallet.Settings{RefreshMargin: cfg.TokenWallet.RefreshMargin}, now)
 	var soc *social.Service
 	if len(cfg.Social.Connections) > 0 {
 		reg := social.NewRegistry(cfg.Social.Connections, cfg.PublicURL+"/v1/oauth_callback", nil)
-		// An OAuth flow returns only to an allowed origin (or, once the
-		// native-app allowlist exists, an allowlisted URL).
-		soc = social.New(reg, db, box, func(_ context.Context, u string) (bool, error) {
-			return trusted.AllowedRedirect(u), nil
+		// An OAuth flow returns only to an allowed origin or a native-app
+		// URL on the /v1/redirect_urls allowlist.
+		soc = social.New(reg, db, box, func(ctx context.Context, u string) (bool, error) {
+			if trusted.AllowedRedirect(u) {
+				return true, nil
+			}
+			return db.RedirectURLAllowlisted(ctx, u)
 		}, now)
 		engine.SetSocial(soc)
+		tokenWallet.UseProviders(reg) // the wallet refreshes with the same client configurations
 	}
 	provider := oauth.New(db, keyring, users, sessions, oauth.Settings{Issuer: cfg.PublicURL,
 		AccessTokenTTL: cfg.OAuth.AccessTokenLifetime, RefreshTokenTTL: cfg.OAuth.RefreshTokenLifetime,
@@ -128,7 +133,6 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 	hosted.MFA = secondFactors
 	m := metrics.New()
 	m.WatchPool(db.Pool)
-	tokenWallet := wallet.New(db, box, nil, wallet.Settings{RefreshMargin: cfg.TokenWallet.RefreshMargin}, now)
 	return &Server{
 		Config: cfg, Logger: log, DB: db, Keyring: keyring, SecretKeys: secretKeys, Users: users, Sessions: sessions, Engine: engine, Notifier: notifier, Metrics: m,
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,

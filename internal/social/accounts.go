@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/latchkey/latchkey/internal/ids"
+	"github.com/latchkey/latchkey/internal/social/wallet"
 	"github.com/latchkey/latchkey/internal/store"
 )
 
 // Upstream tokens are sealed with keys.Box bound to "<table>:<row id>:<column>",
-// so the token wallet (which opens external_accounts' columns) and this
-// package agree, and a ciphertext cannot be moved to another row or column.
+// so a ciphertext cannot be moved to another row or column. An external
+// account's tokens are sealed exactly as the token wallet opens and refreshes
+// them: wallet.AAD with the wallet.Column* names.
 
 // Hold keeps a callback's result on its flow row until the person proves
 // their email (status pending_link).
@@ -83,14 +85,14 @@ func (s *Service) Apply(acc *store.ExternalAccount, res Result) {
 		if v == "" {
 			return keep
 		}
-		return s.box.Seal([]byte(v), aad("external_account", acc.ID, col))
+		return s.box.Seal([]byte(v), wallet.AAD(acc.ID, col))
 	}
 	t := res.Tokens
 	if t.AccessToken != "" { // a native ID-token sign-in brings no tokens: keep the old ones
-		acc.AccessTokenEnc = seal(t.AccessToken, "access_token_enc", nil)
+		acc.AccessTokenEnc = seal(t.AccessToken, wallet.ColumnAccessToken, nil)
 		// A provider that returns no new refresh token keeps the old one valid.
-		acc.RefreshTokenEnc = seal(t.RefreshToken, "refresh_token_enc", acc.RefreshTokenEnc)
-		acc.IDTokenEnc = seal(t.IDToken, "id_token_enc", nil)
+		acc.RefreshTokenEnc = seal(t.RefreshToken, wallet.ColumnRefreshToken, acc.RefreshTokenEnc)
+		acc.IDTokenEnc = seal(t.IDToken, wallet.ColumnIDToken, nil)
 		acc.TokenType, acc.ApprovedScopes = t.TokenType, t.Scopes
 		acc.TokenExpiresAt = nil
 		if !t.Expiry.IsZero() {
