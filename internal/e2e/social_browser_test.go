@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/clerk/clerk-sdk-go/v2/user"
 
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/social/upstreamtest"
@@ -21,9 +23,12 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 	const clientID, secret = "latchkey-e2e", "e2e-client-secret"
 	s := newStack(t, func(c *config.Config) {
 		c.Social.Connections = []config.SocialConnection{{Provider: "custom_acme", Type: "oidc", Issuer: up.Issuer,
-			ClientID: clientID, ClientSecret: secret, Name: "Acme"}}
+			ClientID: clientID, ClientSecret: secret, Name: "Acme", Scopes: []string{"offline_access"}}}
 	})
-	up.RegisterClient(upstreamtest.Client{ID: clientID, Secret: secret, RedirectURIs: []string{s.lk.PublicURL + "/v1/oauth_callback"}})
+	// Access tokens shorter than the wallet's refresh margin: every wallet
+	// call refreshes.
+	up.RegisterClient(upstreamtest.Client{ID: clientID, Secret: secret, RedirectURIs: []string{s.lk.PublicURL + "/v1/oauth_callback"},
+		AccessTokenTTL: 5 * time.Second})
 	const email = "robin@example.com"
 	up.AddAccount("robin-sub", map[string]any{"email": email, "email_verified": true, "given_name": "Robin", "family_name": "Hood"})
 	up.LoginAs("robin-sub")
@@ -59,12 +64,23 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 		t.Fatalf("second sign-in as %s, want %s", again, id)
 	}
 
-	// The account page lists the connection; one the provider revoked
-	// shows Reconnect, which goes through the provider again and clears it.
-	if _, err := s.lk.DB.Pool.Exec(context.Background(), `UPDATE external_accounts SET needs_reauthorization = true,
-		reauthorization_reason = 'invalid_grant' WHERE user_id = $1`, id); err != nil {
-		t.Fatal(err)
+	// The user revokes Latchkey's access at the provider: the token
+	// wallet's next refresh is refused and marks the account.
+	wallet := func() error {
+		_, err := s.sdkUsers().ListOAuthAccessTokens(context.Background(),
+			&user.ListOAuthAccessTokensParams{ID: id, Provider: "oauth_custom_acme"})
+		return err
 	}
+	if err := wallet(); err != nil {
+		t.Fatalf("wallet before the revocation: %v", err)
+	}
+	up.RevokeGrants("robin-sub")
+	if err := wallet(); walletErrorCode(err) != "oauth_token_retrieval_error" {
+		t.Fatalf("wallet after the revocation: %v", err)
+	}
+
+	// The account page lists the connection; the revoked one shows
+	// Reconnect, which goes through the provider again and clears it.
 	p.open(s.lk.PublicURL + "/user")
 	p.waitPage(s.lk.PublicURL, "/user")
 	p.checkA11y("account page with connected accounts")
@@ -75,6 +91,12 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 	p.waitPage(s.lk.PublicURL, "/user")
 	if u, _ := s.lk.Server.Users.GetUser(context.Background(), id); len(u.ExternalAccounts) != 1 || u.ExternalAccounts[0].NeedsReauthorization {
 		t.Fatalf("after reconnecting: %+v", u.ExternalAccounts)
+	}
+	if strings.Contains(p.text("#connections + ul"), "Needs reconnecting") {
+		t.Fatal("the account page still says Needs reconnecting")
+	}
+	if err := wallet(); err != nil {
+		t.Fatalf("wallet after reconnecting: %v", err)
 	}
 	// The verified email still signs in, so disconnecting is allowed.
 	p.press("Disconnect")

@@ -31,14 +31,22 @@ type upstream struct {
 // a real, independent OpenID Provider.
 func startUpstream(t *testing.T, opts upstreamtest.Options, mutate ...func(*config.Config)) (*harness, *upstream) {
 	t.Helper()
+	return startUpstreamClient(t, opts, upstreamtest.Client{}, mutate...)
+}
+
+// startUpstreamClient is startUpstream with Latchkey's client at the
+// provider registered with the given settings (token lifetimes, rotation).
+func startUpstreamClient(t *testing.T, opts upstreamtest.Options, client upstreamtest.Client, mutate ...func(*config.Config)) (*harness, *upstream) {
+	t.Helper()
 	p := upstreamtest.Start(t, opts)
 	id, secret := "latchkey-"+randomID(t), randomID(t)
 	h := start(t, append([]func(*config.Config){func(cfg *config.Config) {
 		cfg.Social.Connections = []config.SocialConnection{{Provider: "custom_acme", Type: "oidc", Issuer: p.Issuer,
 			ClientID: id, ClientSecret: secret, Name: "Acme"}}
 	}}, mutate...)...)
-	p.RegisterClient(upstreamtest.Client{ID: id, Secret: secret,
-		RedirectURIs: []string{h.env.Server.Config.PublicURL + "/v1/oauth_callback"}})
+	client.ID, client.Secret = id, secret
+	client.RedirectURIs = []string{h.env.Server.Config.PublicURL + "/v1/oauth_callback"}
+	p.RegisterClient(client)
 	return h, &upstream{h: h, real: p}
 }
 

@@ -134,6 +134,9 @@ func (s *Service) Prepare(ctx context.Context, in StartInput) (store.UpstreamAut
 	for k, v := range p.spec.authParams {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
+	if p.needsConsentForOffline(scopes) {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "consent"))
+	}
 	return a, cfg.AuthCodeURL(state, opts...), nil
 }
 
@@ -225,7 +228,7 @@ func (s *Service) Callback(ctx context.Context, clientID string, params url.Valu
 		return res, apperr.New(apperr.KindInvalid, "oauth_token_exchange_failed", "The provider refused the sign-in.",
 			"The provider did not accept the authorization code; start again.")
 	}
-	res.Tokens = tokensOf(tok, a.Scopes)
+	res.Tokens = tokensOf(tok, a.Scopes, s.now())
 	var claims map[string]any
 	if p.IsOIDC() {
 		raw, _ := tok.Extra("id_token").(string)
@@ -302,9 +305,15 @@ func (s *Service) VerifyNativeIDToken(ctx context.Context, strategy, raw string)
 	return p, prof, err
 }
 
-func tokensOf(t *oauth2.Token, requested []string) Tokens {
+// tokensOf reads a token response. Its expiry counts expires_in from the
+// service's clock, as the token wallet does when it refreshes, so both
+// measure a token's life on the same clock.
+func tokensOf(t *oauth2.Token, requested []string, now time.Time) Tokens {
 	out := Tokens{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType, Expiry: t.Expiry,
 		Scopes: requested}
+	if t.ExpiresIn > 0 {
+		out.Expiry = now.Add(time.Duration(t.ExpiresIn) * time.Second).UTC()
+	}
 	// The provider may grant fewer (or other) scopes than asked; trust what it says.
 	if sc, ok := t.Extra("scope").(string); ok && sc != "" {
 		out.Scopes = strings.FieldsFunc(sc, func(r rune) bool { return r == ' ' || r == ',' })

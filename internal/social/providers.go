@@ -6,6 +6,7 @@
 package social
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/config"
@@ -109,4 +110,17 @@ func (b builtin) isOIDC() bool {
 func hasSubaddress(email string) bool {
 	local, _, _ := strings.Cut(email, "@")
 	return strings.ContainsAny(local, "+=#")
+}
+
+// needsConsentForOffline reports whether an authorization asking for these
+// scopes must carry prompt=consent: OpenID Connect Core §11 has a provider
+// grant offline_access (the refresh token the token wallet lives on) only
+// with it, and strict providers follow that. Microsoft grants offline_access
+// without it, and a provider whose parameters already set prompt keeps its own.
+func (p *Provider) needsConsentForOffline(scopes []string) bool {
+	if p.spec.kind != kindOIDC || !slices.Contains(scopes, "offline_access") {
+		return false
+	}
+	_, set := p.spec.authParams["prompt"]
+	return !set
 }
