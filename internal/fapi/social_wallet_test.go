@@ -29,7 +29,7 @@ func TestSocialSignInTokensInTheWallet(t *testing.T) {
 	const ttl = 2 * time.Second
 	h, up := startUpstreamClient(t, upstreamtest.Options{}, upstreamtest.Client{AccessTokenTTL: ttl}, func(c *config.Config) {
 		c.Social.Connections[0].Scopes = []string{"offline_access"} // as the README shows
-		c.TokenWallet.RefreshMargin = 0                              // refresh only what has expired
+		c.TokenWallet.RefreshMargin = 0                             // refresh only what has expired
 	})
 	up.account("acme-w", "wal@example.com", true)
 	b := h.browser()
