@@ -151,6 +151,13 @@ func (s *Service) KeepsWayToSignIn(u store.User, remaining []store.ExternalAccou
 			}
 		}
 	}
+	if s.SMSEnabled() {
+		for _, i := range u.Identifications {
+			if i.Type == store.TypePhone && i.Verified && !i.ReservedForSecondFactor {
+				return true
+			}
+		}
+	}
 	for _, e := range remaining {
 		if s.social == nil {
 			break
