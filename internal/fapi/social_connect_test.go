@@ -99,3 +99,40 @@ func TestSocialNativeIDToken(t *testing.T) {
 		t.Fatalf("second native sign-in: %+v", si)
 	}
 }
+
+// A user holds several external accounts, one per provider account: two
+// accounts at the same provider both sign in as the user, and the token
+// wallet hands out a token for each.
+func TestSocialSeveralAccountsAtOneProvider(t *testing.T) {
+	h, up := startUpstreamClient(t, upstreamtest.Options{}, upstreamtest.Client{RefreshTokenWithoutOfflineAccess: true})
+	up.account("acme-work", "pat@example.com", true)
+	b := h.browser()
+	redirectsToApp(t, up.signIn(t, b), appCallback)
+	uid := b.signedInUserID(t)
+
+	up.account("acme-home", "pat.home@example.com", true)
+	r := b.post("/me/external_accounts", form("strategy", "oauth_custom_acme", "redirect_url", appOrigin+"/account")).ok(t)
+	redirectsToApp(t, b.callback(t, up.back(t, startURL(t, r))), appOrigin+"/account")
+	ext := h.userExternal(uid)
+	if len(ext) != 2 || ext[0].ProviderUserID != "acme-work" || ext[1].ProviderUserID != "acme-home" {
+		t.Fatalf("external accounts: %+v", ext)
+	}
+	// The second provider account signs in as the same user.
+	b2 := h.browser()
+	redirectsToApp(t, up.signIn(t, b2), appCallback)
+	if got := b2.signedInUserID(t); got != uid {
+		t.Fatalf("signed in with the second account as %s, want %s", got, uid)
+	}
+	var page struct {
+		Data []struct {
+			ExternalAccountID string `json:"external_account_id"`
+			Token             string `json:"token"`
+		} `json:"data"`
+		TotalCount int `json:"total_count"`
+	}
+	if st := h.admin(http.MethodGet, "/users/"+uid+"/oauth_access_tokens/oauth_custom_acme?paginated=true", nil, &page); st != http.StatusOK ||
+		page.TotalCount != 2 || len(page.Data) != 2 || page.Data[0].ExternalAccountID != ext[0].ID ||
+		!upstreamAccepts(t, up.real, page.Data[0].Token) || !upstreamAccepts(t, up.real, page.Data[1].Token) {
+		t.Fatalf("wallet: %d %+v", st, page)
+	}
+}

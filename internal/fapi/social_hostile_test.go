@@ -181,6 +181,13 @@ func TestSocialGoogleSubaddressBlocked(t *testing.T) {
 	if !strings.Contains(string(env.Body), `"block_email_subaddresses":true`) || !strings.Contains(string(env.Body), `"oauth_google"`) {
 		t.Fatalf("environment: %s", env.Body)
 	}
+	// Signed in, a subaddressed Google account cannot be connected either.
+	up.fake.SetAccount(map[string]any{"sub": "g-2", "email": "eve=work@gmail.com", "email_verified": true})
+	r = b.post("/me/external_accounts", form("strategy", "oauth_google", "redirect_url", appOrigin+"/account")).ok(t)
+	b.callback(t, up.back(t, startURL(t, r))).fails(t, 422, "email_address_blocked")
+	if ext := h.userExternal(b.signedInUserID(t)); len(ext) != 1 || ext[0].ProviderUserID != "g-1" {
+		t.Fatalf("external accounts after a refused connect: %+v", ext)
+	}
 }
 
 // Only allowed origins may be returned to; unknown strategies are refused.
