@@ -46,6 +46,16 @@ CREATE INDEX upstream_authorizations_sign_in_idx ON upstream_authorizations (sig
 CREATE INDEX upstream_authorizations_sign_up_idx ON upstream_authorizations (sign_up_id) WHERE sign_up_id IS NOT NULL;
 CREATE INDEX upstream_authorizations_client_idx ON upstream_authorizations (client_id);
 
+-- A native app's round trip ends in the system browser, which does not hold
+-- the app's client: the callback parks the provider's response here (sealed,
+-- "upstream_authorization:<id>:native_response_enc") and sends the browser to
+-- the app's allowlisted URL with a one-time nonce (stored as a hash); the
+-- app's own client then completes the flow by presenting it.
+ALTER TABLE upstream_authorizations ADD COLUMN native_response_enc bytea,
+    ADD COLUMN native_nonce_hash bytea;
+CREATE UNIQUE INDEX upstream_authorizations_native_nonce_key ON upstream_authorizations (native_nonce_hash)
+    WHERE native_nonce_hash IS NOT NULL;
+
 -- A sign-up that came through an upstream provider needs no password.
 ALTER TABLE sign_ups ADD COLUMN external_strategy text;
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/signin"
+	"github.com/latchkey/latchkey/internal/social"
 )
 
 func (a *API) writeSignIn(w http.ResponseWriter, r *http.Request, v signin.SignInView, err error) error {
@@ -67,6 +68,12 @@ func (a *API) getSignIn(w http.ResponseWriter, r *http.Request) error {
 	cid, err := existingClientID(r)
 	if err != nil {
 		return err
+	}
+	if nonce := r.URL.Query().Get(social.NonceParam); nonce != "" {
+		// A native app back from the provider through the system browser.
+		if err := a.Engine.ResumeNativeOAuth(r.Context(), cid, clientIP(r), "sign_in", chi.URLParam(r, "id"), nonce); err != nil {
+			return err
+		}
 	}
 	v, err := a.Engine.GetSignIn(r.Context(), cid, chi.URLParam(r, "id"))
 	return a.writeSignIn(w, r, v, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/latchkey/latchkey/internal/signin"
+	"github.com/latchkey/latchkey/internal/social"
 )
 
 func (a *API) writeSignUp(w http.ResponseWriter, r *http.Request, v signin.SignUpView, err error) error {
@@ -54,6 +55,12 @@ func (a *API) getSignUp(w http.ResponseWriter, r *http.Request) error {
 	cid, err := existingClientID(r)
 	if err != nil {
 		return err
+	}
+	if nonce := r.URL.Query().Get(social.NonceParam); nonce != "" {
+		// A native app back from the provider through the system browser.
+		if err := a.Engine.ResumeNativeOAuth(r.Context(), cid, clientIP(r), "sign_up", chi.URLParam(r, "id"), nonce); err != nil {
+			return err
+		}
 	}
 	v, err := a.Engine.GetSignUp(r.Context(), cid, chi.URLParam(r, "id"))
 	return a.writeSignUp(w, r, v, err)

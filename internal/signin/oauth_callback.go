@@ -25,6 +25,9 @@ func (s *Service) OAuthCallback(ctx context.Context, clientID, ip string, params
 	if s.social == nil {
 		return "", apperr.NotFound()
 	}
+	if target, parked, err := s.social.ParkNative(ctx, clientID, params); err != nil || parked {
+		return target, err // a native app's flow, answered in the system browser
+	}
 	res, err := s.social.Callback(ctx, clientID, params)
 	if err != nil {
 		return "", err
@@ -44,6 +47,21 @@ func (s *Service) OAuthCallback(ctx context.Context, clientID, ip string, params
 		return a.ActionCompleteRedirectURL, nil
 	}
 	return a.RedirectURL, nil
+}
+
+// ResumeNativeOAuth completes, for a native app's own client, the provider
+// response the system browser's callback parked for its sign-in or sign-up
+// (kind "sign_in" or "sign_up"), given the nonce the app was sent back with.
+func (s *Service) ResumeNativeOAuth(ctx context.Context, clientID, ip, kind, id, nonce string) error {
+	if s.social == nil {
+		return apperr.NotFound()
+	}
+	params, err := s.social.ResumeNative(ctx, clientID, kind, id, nonce)
+	if err != nil {
+		return err
+	}
+	_, err = s.OAuthCallback(ctx, clientID, ip, params)
+	return err
 }
 
 // NativeIDTokenSignIn signs in with an ID token a native app got from the

@@ -35,6 +35,9 @@ const (
 type Store interface {
 	InsertUpstreamAuthorization(ctx context.Context, a store.UpstreamAuthorization) error
 	ConsumeUpstreamState(ctx context.Context, stateHash []byte, now time.Time) (store.UpstreamAuthorization, error)
+	NativeFlowByState(ctx context.Context, stateHash []byte, now time.Time) (store.UpstreamAuthorization, error)
+	ParkNativeResponse(ctx context.Context, id string, responseEnc, nonceHash []byte, now time.Time) error
+	TakeNativeResponse(ctx context.Context, clientID, column, objectID string, nonceHash []byte, now time.Time) (string, []byte, error)
 }
 
 // Service runs upstream authorizations.
