@@ -2,7 +2,8 @@
 // OpenID Connect provider (discovery, JWKS, authorize, token, userinfo) that
 // completes logins at once as the account the test chose, plus the
 // provider-specific profile APIs Latchkey reads (GitHub /user and
-// /user/emails, Facebook Graph /me), answering with those providers'
+// /user/emails, Facebook Graph /me, Discord /users/@me, X /2/users/me, a
+// custom provider's /api/me), answering with those providers'
 // documented shapes. Knobs let hostile tests forge what a provider says.
 package socialtest
 
@@ -40,6 +41,9 @@ type Fake struct {
 	GitHubEmails []map[string]any
 	// FacebookMe answers GET /me (Graph API).
 	FacebookMe map[string]any
+	// DiscordMe answers GET /users/@me, XMe GET /2/users/me, and CustomMe
+	// GET /api/me (a custom OAuth 2.0 provider's userinfo).
+	DiscordMe, XMe, CustomMe map[string]any
 	// SendIss adds the iss response parameter (RFC 9207) to redirects;
 	// IssOverride replaces its value (a mix-up attempt).
 	SendIss     bool
@@ -85,6 +89,9 @@ func Start(t testing.TB) *Fake {
 	mux.HandleFunc("/user", f.api(func() any { return f.GitHubUser }))
 	mux.HandleFunc("/user/emails", f.api(func() any { return f.GitHubEmails }))
 	mux.HandleFunc("/me", f.api(func() any { return f.FacebookMe }))
+	mux.HandleFunc("/users/@me", f.api(func() any { return f.DiscordMe }))
+	mux.HandleFunc("/2/users/me", f.api(func() any { return f.XMe }))
+	mux.HandleFunc("/api/me", f.api(func() any { return f.CustomMe }))
 	f.Server = httptest.NewServer(mux)
 	t.Cleanup(f.Close)
 	return f
