@@ -107,4 +107,13 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 	if !strings.Contains(p.text("main"), "Connect Acme") {
 		t.Fatal("no Connect button after disconnecting")
 	}
+	// Connect goes through the provider and back to the account page.
+	p.press("Connect Acme")
+	p.waitPage(s.lk.PublicURL, "/user")
+	if u, _ := s.lk.Server.Users.GetUser(context.Background(), id); len(u.ExternalAccounts) != 1 || u.ExternalAccounts[0].ProviderUserID != "robin-sub" {
+		t.Fatalf("after connecting again: %+v", u.ExternalAccounts)
+	}
+	if txt := p.text("#connections + ul"); !strings.Contains(txt, "Acme · "+email) {
+		t.Fatalf("connected accounts after connecting: %q", txt)
+	}
 }
