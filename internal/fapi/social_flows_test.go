@@ -123,6 +123,15 @@ func TestSocialLinkWhenUnverifiedAtProvider(t *testing.T) {
 	if ext := h.userExternal(u.ID); len(ext) != 1 || ext[0].ProviderUserID != "acme-mo" || ext[0].EmailAddressVerified {
 		t.Fatalf("after the code: %+v", ext)
 	}
+	// The tokens held while the code was awaited went to the account: the
+	// wallet hands out one the provider accepts.
+	var tokens []struct {
+		Token string `json:"token"`
+	}
+	if st := h.admin(http.MethodGet, "/users/"+u.ID+"/oauth_access_tokens/oauth_custom_acme", nil, &tokens); st != http.StatusOK ||
+		len(tokens) != 1 || !upstreamAccepts(t, up.real, tokens[0].Token) {
+		t.Fatalf("wallet after a held link: %d %+v", st, tokens)
+	}
 }
 
 // Item 4, case 3: unverified here → prove the address and set a new

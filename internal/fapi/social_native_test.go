@@ -65,6 +65,22 @@ func TestSocialNativeAppRedirectAllowlist(t *testing.T) {
 	// Once only.
 	app.get("/client/sign_ins/"+si.ID+"?_is_native=1&rotating_token_nonce="+url.QueryEscape(nonce)).fails(t, 422, "oauth_state_invalid")
 
+	// A sign-up from the app, for a new person, completes the same way.
+	up.account("acme-new", "newbie@example.com", true)
+	app2 := h.nativeApp()
+	r = app2.post("/client/sign_ups?_is_native=1", form("strategy", "oauth_custom_acme", "redirect_url", appURL)).ok(t)
+	su := r.signUp(t)
+	back = h.browser().callback(t, up.back(t, startURL(t, r)))
+	loc, _ = url.Parse(back.Header.Get("Location"))
+	nonce = loc.Query().Get("rotating_token_nonce")
+	if back.Status != http.StatusSeeOther || nonce == "" {
+		t.Fatalf("sign-up callback: %d %q", back.Status, back.Header.Get("Location"))
+	}
+	su = app2.get("/client/sign_ups/" + su.ID + "?_is_native=1&rotating_token_nonce=" + url.QueryEscape(nonce)).ok(t).signUp(t)
+	if su.Status != "complete" || app2.signedInUserID(t) == u.ID {
+		t.Fatalf("native sign-up: %+v", su)
+	}
+
 	// Off the allowlist, the URL is refused again.
 	if st := h.admin(http.MethodDelete, "/redirect_urls/"+created.ID, nil, nil); st != http.StatusOK {
 		t.Fatalf("delete from the allowlist: %d", st)
