@@ -16,7 +16,7 @@ import (
 	"github.com/latchkey/latchkey/internal/config"
 	"github.com/latchkey/latchkey/internal/keys"
 	"github.com/latchkey/latchkey/internal/social/upstreamtest"
-	"github.com/latchkey/latchkey/internal/social/wallet"
+	tokenwallet "github.com/latchkey/latchkey/internal/social/wallet"
 )
 
 // The tokens a real sign-in stores are the ones the token wallet hands out
@@ -150,13 +150,13 @@ func (h *harness) storedTokens(accountID string) (access, refresh string) {
 		if enc == nil {
 			return ""
 		}
-		pt, err := box.Open(enc, wallet.AAD(accountID, column))
+		pt, err := box.Open(enc, tokenwallet.AAD(accountID, column))
 		if err != nil {
 			h.t.Fatalf("open %s of %s: %v", column, accountID, err)
 		}
 		return string(pt)
 	}
-	return open(accessEnc, wallet.ColumnAccessToken), open(refreshEnc, wallet.ColumnRefreshToken)
+	return open(accessEnc, tokenwallet.ColumnAccessToken), open(refreshEnc, tokenwallet.ColumnRefreshToken)
 }
 
 // sdkUsers is clerk-sdk-go's users client pointed at the Backend API.

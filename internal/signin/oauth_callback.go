@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/latchkey/latchkey/internal/apperr"
+	"github.com/latchkey/latchkey/internal/identity"
 	"github.com/latchkey/latchkey/internal/ids"
 	"github.com/latchkey/latchkey/internal/social"
 	"github.com/latchkey/latchkey/internal/store"
@@ -122,6 +123,12 @@ func (s *Service) signInUpstream(ctx context.Context, clientID, ip string, res s
 	}
 	if p.BlocksSubaddresses() && hasSubaddress(prof.Email) {
 		return false, errSubaddressBlocked()
+	}
+	// The instance's restrictions judge the provider's address as they
+	// would one typed in: a blocked address signs in nobody (the sign-up
+	// and the session start check the account's identifiers again).
+	if err := s.restrictProviderEmail(ctx, identity.ForSignIn, prof.Email); err != nil {
+		return false, err
 	}
 	acc, err := s.store.ExternalAccountBySubject(ctx, a.Provider, prof.ProviderUserID)
 	switch {
@@ -309,6 +316,11 @@ func (s *Service) transferToSignUp(ctx context.Context, clientID, ip string, res
 		if prof.LastName != "" && s.settings.Auth.SignUp.LastName != "off" && su.LastName == nil {
 			su.LastName = &prof.LastName
 		}
+		// The same restrictions as a sign-up through the form (allowlist,
+		// blocklist, email blocks, restricted mode).
+		if err := s.checkSignUpRestrictions(ctx, su); err != nil {
+			return err
+		}
 		if err := tx.SaveSignUp(su); err != nil {
 			return err
 		}
@@ -343,6 +355,10 @@ func (s *Service) connect(ctx context.Context, res social.Result) error {
 	}
 	if p.BlocksSubaddresses() && hasSubaddress(prof.Email) {
 		return errSubaddressBlocked()
+	}
+	// Connecting judges the provider's address as the user's own addition.
+	if err := s.restrictProviderEmail(ctx, identity.ForAddition, prof.Email); err != nil {
+		return err
 	}
 	if a.UserID == nil {
 		return apperr.NotFound()

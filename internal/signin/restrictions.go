@@ -50,3 +50,12 @@ func (s *Service) checkUserRestrictions(ctx context.Context, u store.User) error
 	}
 	return s.restrict.CheckAll(ctx, identity.ForSignIn, idents)
 }
+
+// restrictProviderEmail judges the email address an upstream provider gave
+// (none: nothing to judge) for a social sign-in or a connection.
+func (s *Service) restrictProviderEmail(ctx context.Context, purpose identity.Purpose, email string) error {
+	if email == "" {
+		return nil
+	}
+	return s.restrict.Check(ctx, purpose, identity.KindEmail, email)
+}
