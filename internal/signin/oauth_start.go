@@ -151,6 +151,9 @@ func (s *Service) KeepsWayToSignIn(u store.User, remaining []store.ExternalAccou
 			}
 		}
 	}
+	if s.PasskeysEnabled() && len(u.Passkeys) > 0 {
+		return true // verified passkeys sign in on their own
+	}
 	if s.SMSEnabled() {
 		for _, i := range u.Identifications {
 			if i.Type == store.TypePhone && i.Verified && !i.ReservedForSecondFactor {
