@@ -77,6 +77,12 @@ func Start(t testing.TB, opts ...Options) *Provider {
 	}
 	token := randomHex(t)
 
+	// Node's start-up is CPU-heavy (loading oidc-provider); parallel tests
+	// starting many at once on a small machine starve each other, so only
+	// a few start at a time (each waits for its turn, then its readiness).
+	starting <- struct{}{}
+	defer func() { <-starting }()
+
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "UPSTREAM_ADMIN_TOKEN="+token, "UPSTREAM_CONFIG="+string(config))
@@ -120,11 +126,14 @@ func Start(t testing.TB, opts ...Options) *Provider {
 		}
 	case <-exited:
 		t.Fatal("upstreamtest: the provider exited before it was ready (its stderr follows)")
-	case <-time.After(30 * time.Second):
-		t.Fatal("upstreamtest: the provider was not ready within 30s (its stderr follows)")
+	case <-time.After(90 * time.Second):
+		t.Fatal("upstreamtest: the provider was not ready within 90s (its stderr follows)")
 	}
 	return nil
 }
+
+// starting bounds how many providers start at once in one test binary.
+var starting = make(chan struct{}, 2)
 
 // providerDir is the Node project next to this file, found from the source
 // path so that tests of any package can start the provider.
