@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,17 +30,64 @@ const (
 
 var base = big.NewInt(62)
 
-// New returns prefix_<22 base62 chars> for the current time.
-func New(prefix string) string { return NewAt(prefix, time.Now()) }
+// New returns prefix_<22 base62 chars> for the current time. The ids one
+// process mints are strictly increasing: within one millisecond the next id
+// is the previous one plus a random step (ULID's monotonic mode, with a
+// random rather than unit step), so rows made in the same millisecond still
+// list in creation order when sorted by id.
+func New(prefix string) string {
+	ms := uint64(time.Now().UnixMilli())
+	mono.Lock()
+	defer mono.Unlock()
+	if ms > mono.ms || !mono.next() {
+		mono.ms = max(ms, mono.ms+1)
+		if _, err := rand.Read(mono.random[:]); err != nil {
+			panic("ids: crypto/rand failed: " + err.Error())
+		}
+		mono.random[0] &= 0x7f // leave room to step up within the millisecond
+	}
+	return encode(prefix, mono.ms, mono.random)
+}
+
+// monotonic is the last id New minted.
+type monotonic struct {
+	sync.Mutex
+	ms     uint64
+	random [10]byte
+}
+
+var mono monotonic
+
+// next steps the random part up by 1 to 2^32; false if it would overflow.
+func (m *monotonic) next() bool {
+	var step [4]byte
+	if _, err := rand.Read(step[:]); err != nil {
+		panic("ids: crypto/rand failed: " + err.Error())
+	}
+	carry := uint64(binary.BigEndian.Uint32(step[:])) + 1
+	for i := len(m.random) - 1; i >= 0 && carry > 0; i-- {
+		sum := uint64(m.random[i]) + carry&0xff
+		m.random[i] = byte(sum)
+		carry = carry>>8 + sum>>8
+	}
+	return carry == 0
+}
 
 // NewAt is New with an explicit time, for imports that carry their own created_at.
 func NewAt(prefix string, t time.Time) string {
-	var b [16]byte
-	ms := uint64(t.UnixMilli())
-	binary.BigEndian.PutUint64(b[:8], ms<<16) // top 48 bits hold the milliseconds
-	if _, err := rand.Read(b[6:]); err != nil {
+	var random [10]byte
+	if _, err := rand.Read(random[:]); err != nil {
 		panic("ids: crypto/rand failed: " + err.Error())
 	}
+	return encode(prefix, uint64(t.UnixMilli()), random)
+}
+
+// encode writes 48 bits of milliseconds and 80 random bits in fixed-width
+// base62.
+func encode(prefix string, ms uint64, random [10]byte) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], ms<<16) // top 48 bits hold the milliseconds
+	copy(b[6:], random[:])
 	n := new(big.Int).SetBytes(b[:])
 	out := make([]byte, width)
 	mod := new(big.Int)

@@ -29,3 +29,17 @@ func TestIDShape(t *testing.T) {
 		t.Fatal("two ids collided")
 	}
 }
+
+// Ids minted one after another sort in the order they were made, even
+// thousands within one millisecond: lists ordered by (created_at, id) keep
+// creation order.
+func TestNewIsStrictlyIncreasing(t *testing.T) {
+	prev := New(User)
+	for range 20000 {
+		id := New(User)
+		if id <= prev {
+			t.Fatalf("%s minted after %s sorts before it", id, prev)
+		}
+		prev = id
+	}
+}
