@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"github.com/pquerna/otp/totp"
 	"html"
 	"net/http"
 	"net/http/cookiejar"
@@ -202,4 +203,35 @@ func TestPhonePages(t *testing.T) {
 		!strings.Contains(q.body, "+15555550161") {
 		t.Fatalf("signed in: %d at %s\n%s", st, q.path, q.body)
 	}
+
+	// With an authenticator app turned on, a texted first-factor code is
+	// not enough: the sign-in goes on to the second-factor page.
+	if st := p.submit("/user/totp/new"); st != 200 || p.path != "/user/totp" {
+		t.Fatalf("authenticator set-up: %d at %s", st, p.path)
+	}
+	secret := between(p.body, `<code id="totp-secret">`, `</code>`)
+	code, err := totp.GenerateCode(secret, env.Clock.Now())
+	if err != nil {
+		t.Fatalf("secret %q: %v", secret, err)
+	}
+	if st := p.submit("/user/totp/verify", "code", code); st != 200 {
+		t.Fatalf("confirming the authenticator: %d at %s\n%s", st, p.path, p.body)
+	}
+	m := newPageClient(t, env)
+	m.open("/sign-in")
+	m.submit("/sign-in", "identifier", "+1 555 555 0161") // the other number: its only sign-in text is this one
+	m.submit("/sign-in/phone/send")
+	if st := m.submit("/sign-in/phone", "code", devText(t, env, "+15555550161", "sign-in code")); st != 200 || m.path != "/sign-in/second-factor" {
+		t.Fatalf("a texted code with MFA on went to %s (%d), want /sign-in/second-factor", m.path, st)
+	}
+	if m.open("/user"); m.path == "/user" {
+		t.Fatal("the account page opened before the second factor")
+	}
+}
+
+// between is the text of s after start and before the next end.
+func between(s, start, end string) string {
+	_, rest, _ := strings.Cut(s, start)
+	out, _, _ := strings.Cut(rest, end)
+	return out
 }

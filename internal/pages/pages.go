@@ -89,9 +89,7 @@ func (p *Pages) Routes(r chi.Router) {
 
 		r.Get("/sign-up", h(p.signUpPage))
 		r.Post("/sign-up", h(p.csrf(p.signUpSubmit)))
-		r.Get("/sign-up/verify", h(p.signUpVerifyPage))
-		r.Post("/sign-up/verify", h(p.csrf(p.signUpVerifySubmit)))
-		r.Post("/sign-up/verify/send", h(p.csrf(p.signUpVerifySend)))
+		p.signUpCodeRoutes(r, emailStep)
 
 		p.phoneFlowRoutes(r)
 		p.accountRoutes(r)
