@@ -26,6 +26,9 @@ type API struct {
 	Engine   *signin.Service
 	Origins  *origins.Set
 	MFA      *mfa.Service
+	// ErrorPage, when set, shows a failed provider callback to a browser
+	// as a page (the hosted pages' own) instead of JSON.
+	ErrorPage func(http.ResponseWriter, *http.Request, error)
 }
 
 // Routes mounts the frontend API on r (mounted at /v1 on the public listener).

@@ -88,6 +88,12 @@ func (a *API) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		clientID = st.client.ID
 	}
 	target, err := a.Engine.OAuthCallback(r.Context(), clientID, clientIP(r), r.URL.Query())
+	if err != nil && a.ErrorPage != nil && wantsHTML(r) {
+		// The provider sent a person here, not a program: a page with a
+		// way back reads better than a JSON error.
+		a.ErrorPage(w, r, err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -109,4 +115,10 @@ func (a *API) socialSettings() map[string]any {
 			"not_selectable": false, "deprecated": false, "logo_url": nil}
 	}
 	return out
+}
+
+// wantsHTML reports whether the request comes from a browser navigating
+// (its Accept names text/html), rather than from a program.
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -1,6 +1,7 @@
 package fapi_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,6 +40,20 @@ func TestSocialStateForgedReplayedOrStolen(t *testing.T) {
 	q.Set("state", "forged-state-value")
 	u.RawQuery = q.Encode()
 	h.browser().callback(t, u.String()).fails(t, 422, "oauth_state_invalid")
+	// A person's browser (Accept: text/html) gets the same refusal as a
+	// page with a way back to sign in, not JSON.
+	req, _ := http.NewRequest(http.MethodGet, u.String(), nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 422 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(string(page), `href="/sign-in"`) {
+		t.Fatalf("browser callback with a forged state: %d %s\n%s", res.StatusCode, res.Header.Get("Content-Type"), page)
+	}
 	if c := thief.client(t); len(c.Sessions) != 0 {
 		t.Fatalf("the thief got a session: %+v", c.Sessions)
 	}

@@ -90,20 +90,24 @@ func statusFor(err error) int {
 // adapt renders failures as a page rather than JSON: a person is reading.
 func (p *Pages) adapt(h httpx.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
-		if err == nil {
-			return
+		if err := h(w, r); err != nil {
+			p.ErrorPage(w, r, err)
 		}
-		e := apperr.As(err)
-		if e == nil || e.Kind == apperr.KindInternal {
-			httpx.Logger(r.Context()).Error("page failed", "path", r.URL.Path, "err", err)
-			e = apperr.New(apperr.KindInternal, "internal", "Something went wrong", "Something went wrong on our side. Please try again in a moment.")
-		}
-		v := &view{Title: e.Message, Brand: p.config.Branding, Errors: map[string]string{}, Values: map[string]string{},
-			Data: message{Heading: e.Message, Body: e.LongMessage, Link: "/sign-in", LinkText: "Back to sign in"}}
-		if err := p.render(w, httpx.StatusOf(e.Kind), "message", v); err != nil {
-			http.Error(w, e.LongMessage, httpx.StatusOf(e.Kind))
-		}
+	}
+}
+
+// ErrorPage shows err to a person, with a way back to sign in. Internal
+// errors are logged and shown without detail.
+func (p *Pages) ErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.As(err)
+	if e == nil || e.Kind == apperr.KindInternal {
+		httpx.Logger(r.Context()).Error("page failed", "path", r.URL.Path, "err", err)
+		e = apperr.New(apperr.KindInternal, "internal", "Something went wrong", "Something went wrong on our side. Please try again in a moment.")
+	}
+	v := &view{Title: e.Message, Brand: p.config.Branding, Errors: map[string]string{}, Values: map[string]string{},
+		Data: message{Heading: e.Message, Body: e.LongMessage, Link: "/sign-in", LinkText: "Back to sign in"}}
+	if err := p.render(w, httpx.StatusOf(e.Kind), "message", v); err != nil {
+		http.Error(w, e.LongMessage, httpx.StatusOf(e.Kind))
 	}
 }
 

@@ -138,7 +138,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		BAPI: &bapi.API{Users: users, Sessions: sessions, OAuth: provider, SecretKeys: secretKeys, Keyring: keyring,
 			RedirectURLs: redirecturls.New(db, now), Wallet: tokenWallet, Restrictions: restrictions, Invitations: invitations, Passkeys: engine,
 			MFA: secondFactors},
-		FAPI:  &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted, MFA: secondFactors},
+		FAPI: &fapi.API{Config: cfg, Sessions: sessions, Users: users, Engine: engine, Origins: trusted, MFA: secondFactors,
+			ErrorPage: hosted.ErrorPage},
 		Pages: hosted,
 		OAuth: provider,
 
