@@ -56,60 +56,6 @@ func (s *Service) preparePhoneSignUp(ctx context.Context, clientID, id, ip strin
 	return s.GetSignUp(ctx, clientID, id)
 }
 
-// attemptPhoneSignUp checks the texted code; a right code verifies the
-// number and completes the sign-up if nothing else is missing.
-func (s *Service) attemptPhoneSignUp(ctx context.Context, clientID, id, code, ip string) (SignUpView, error) {
-	if code == "" {
-		return SignUpView{}, apperr.ParamMissing("code")
-	}
-	if err := s.limit(ctx, "code", ip, s.settings.Auth.RateLimits.CodeAttemptsPerMinute); err != nil {
-		return SignUpView{}, err
-	}
-	if _, err := s.GetSignUp(ctx, clientID, id); err != nil {
-		return SignUpView{}, err
-	}
-	var outcome error
-	err := s.store.Tx(ctx, func(tx *store.Tx) error {
-		su, err := tx.LockSignUp(id)
-		if err != nil {
-			return err
-		}
-		if su.Status != MissingRequirements {
-			outcome = errVerificationUsed()
-			return nil
-		}
-		if su.PhoneVerificationID == nil {
-			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Request a code first.",
-				"Call prepare_verification with strategy phone_code before attempting it.")
-			return nil
-		}
-		ver, err := tx.LockVerification(*su.PhoneVerificationID)
-		if err != nil {
-			return err
-		}
-		ok, cerr := s.checkCode(&ver, code, false)
-		if err := tx.SaveVerification(ver); err != nil {
-			return err
-		}
-		if cerr != nil || !ok {
-			outcome = codeOutcome(cerr, ver)
-			return nil
-		}
-		su.PhoneVerifiedAt, su.UpdatedAt = ver.VerifiedAt, s.now()
-		if err := tx.SaveSignUp(su); err != nil {
-			return err
-		}
-		return s.tryCompleteSignUp(tx, &su)
-	})
-	if err != nil {
-		return SignUpView{}, translate(err)
-	}
-	if outcome != nil {
-		return SignUpView{}, outcome
-	}
-	return s.GetSignUp(ctx, clientID, id)
-}
-
 // codeOutcome is the error for a code checkCode did not accept.
 func codeOutcome(cerr error, ver store.Verification) error {
 	if cerr != nil {

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"time"
 
 	"github.com/latchkey/latchkey/internal/apperr"
 	"github.com/latchkey/latchkey/internal/ids"
@@ -73,13 +74,35 @@ func (s *Service) PrepareSignUpVerification(ctx context.Context, clientID, id, s
 	return s.GetSignUp(ctx, clientID, id)
 }
 
-// AttemptSignUpVerification checks the emailed code; a right code verifies
-// the address and completes the sign-up if nothing else is missing.
+// signUpCodeChannel is what differs between proving a sign-up's email
+// address and its phone number with a code: which verification is pending
+// and where the proof is recorded.
+type signUpCodeChannel struct {
+	strategy string
+	pending  func(*store.SignUp) *string
+	proved   func(*store.SignUp, *time.Time)
+}
+
+var (
+	emailCodeChannel = signUpCodeChannel{StrategyEmailCode,
+		func(su *store.SignUp) *string { return su.EmailVerificationID },
+		func(su *store.SignUp, at *time.Time) { su.EmailVerifiedAt = at }}
+	phoneCodeChannel = signUpCodeChannel{StrategyPhoneCode,
+		func(su *store.SignUp) *string { return su.PhoneVerificationID },
+		func(su *store.SignUp, at *time.Time) { su.PhoneVerifiedAt = at }}
+)
+
+// AttemptSignUpVerification checks an emailed or texted code; a right code
+// verifies the address or number and completes the sign-up if nothing else
+// is missing.
 func (s *Service) AttemptSignUpVerification(ctx context.Context, clientID, id, strategy, code, ip string) (SignUpView, error) {
-	if strategy == StrategyPhoneCode {
-		return s.attemptPhoneSignUp(ctx, clientID, id, code, ip)
-	}
-	if strategy != StrategyEmailCode {
+	var ch signUpCodeChannel
+	switch strategy {
+	case StrategyEmailCode:
+		ch = emailCodeChannel
+	case StrategyPhoneCode:
+		ch = phoneCodeChannel
+	default:
 		return SignUpView{}, apperr.ParamValueInvalid("strategy", "strategy must be email_code or phone_code.")
 	}
 	if code == "" {
@@ -101,16 +124,17 @@ func (s *Service) AttemptSignUpVerification(ctx context.Context, clientID, id, s
 			outcome = errVerificationUsed()
 			return nil
 		}
-		if su.EmailVerificationID == nil {
+		pending := ch.pending(&su)
+		if pending == nil {
 			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Request a code first.",
-				"Call prepare_verification before attempting it.")
+				"Call prepare_verification with strategy "+ch.strategy+" before attempting it.")
 			return nil
 		}
-		ver, err := tx.LockVerification(*su.EmailVerificationID)
+		ver, err := tx.LockVerification(*pending)
 		if err != nil {
 			return err
 		}
-		if ver.Strategy != StrategyEmailCode {
+		if ver.Strategy != ch.strategy {
 			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Request a code first.",
 				"The pending verification is not a code.")
 			return nil
@@ -120,16 +144,11 @@ func (s *Service) AttemptSignUpVerification(ctx context.Context, clientID, id, s
 			return err
 		}
 		if cerr != nil || !ok {
-			outcome = cerr
-			if outcome == nil {
-				outcome = errCodeIncorrect()
-				if ver.Status == "failed" {
-					outcome = errVerificationFailed()
-				}
-			}
+			outcome = codeOutcome(cerr, ver)
 			return nil
 		}
-		su.EmailVerifiedAt, su.UpdatedAt = ver.VerifiedAt, s.now()
+		ch.proved(&su, ver.VerifiedAt)
+		su.UpdatedAt = s.now()
 		if err := tx.SaveSignUp(su); err != nil {
 			return err
 		}
