@@ -83,27 +83,51 @@ func Start(t testing.TB, opts ...Options) *Provider {
 	starting <- struct{}{}
 	defer func() { <-starting }()
 
+	// A start normally takes about half a second. One that has not said
+	// READY long after is abandoned and a fresh process started: a rare
+	// start-up that never became ready (seen once in CI, with no error) must
+	// not fail the test that needed the provider.
+	var failures []string
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		issuer, why := launch(t, dir, node, token, config)
+		if why == "" {
+			return &Provider{Issuer: issuer, t: t, adminToken: token, http: &http.Client{Timeout: 10 * time.Second}}
+		}
+		failures = append(failures, why)
+	}
+	t.Fatalf("upstreamtest: the provider did not start: %s", strings.Join(failures, "; "))
+	return nil
+}
+
+// startAttempts and readyWithin bound the starts of one provider.
+const (
+	startAttempts = 3
+	readyWithin   = 30 * time.Second
+)
+
+// launch starts one provider process and waits for its READY line. It
+// returns the issuer, or why it failed (the process is then killed). A
+// running provider is killed when the test ends.
+func launch(t testing.TB, dir, node, token string, config []byte) (issuer, failed string) {
 	cmd := exec.Command(node, "server.mjs")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "UPSTREAM_ADMIN_TOKEN="+token, "UPSTREAM_CONFIG="+string(config))
+	cmd.Env = append(os.Environ(), "UPSTREAM_ADMIN_TOKEN="+token, "UPSTREAM_CONFIG="+string(config),
+		"UPSTREAM_SIGNING_JWK="+signingJWK(t))
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		t.Fatal(err)
+		return "", "stdout pipe: " + err.Error()
 	}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("upstreamtest: starting node: %v", err)
+		return "", "starting node: " + err.Error()
 	}
 	exited := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = cmd.Process.Kill()
 		<-exited
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("upstreamtest: provider stderr:\n%s", stderr.String())
-		}
-	})
+	}
 
 	ready := make(chan string, 1)
 	go func() {
@@ -118,18 +142,19 @@ func Start(t testing.TB, opts ...Options) *Provider {
 	}()
 	select {
 	case issuer := <-ready:
-		return &Provider{
-			Issuer:     issuer,
-			t:          t,
-			adminToken: token,
-			http:       &http.Client{Timeout: 10 * time.Second},
-		}
+		t.Cleanup(func() {
+			stop()
+			if t.Failed() && stderr.Len() > 0 {
+				t.Logf("upstreamtest: provider stderr:\n%s", stderr.String())
+			}
+		})
+		return issuer, ""
 	case <-exited:
-		t.Fatal("upstreamtest: the provider exited before it was ready (its stderr follows)")
-	case <-time.After(90 * time.Second):
-		t.Fatal("upstreamtest: the provider was not ready within 90s (its stderr follows)")
+		return "", "it exited before it was ready; stderr: " + strings.TrimSpace(stderr.String())
+	case <-time.After(readyWithin):
+		stop()
+		return "", "not ready within " + readyWithin.String() + "; stderr: " + strings.TrimSpace(stderr.String())
 	}
-	return nil
 }
 
 // starting bounds how many providers start at once in one test binary.

@@ -9,6 +9,7 @@
 // Started by internal/social/upstreamtest (never by hand in CI). Settings come
 // from the environment:
 //   UPSTREAM_ADMIN_TOKEN  required; the admin API's bearer token
+//   UPSTREAM_SIGNING_JWK  required; the RSA private key (JWK) it signs with
 //   UPSTREAM_CONFIG       optional JSON: {"extra_scopes": {"scope": ["claim", ...]},
 //                         "extra_claims": ["claim", ...]}
 // It listens on 127.0.0.1 on a free port and prints one line
@@ -74,8 +75,15 @@ function settingsFor(client) {
   return clientSettings.get(client.clientId) || {};
 }
 
-const signingKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
-  .export({ format: 'jwk' });
+// The signing key comes from the Go side (one per test binary): generating
+// it here with generateKeyPairSync and exporting it as a JWK can deadlock
+// Node 20 when a garbage collection runs inside the export (seen in CI: the
+// process hung before READY with its main thread in KeyGenJob's destructor).
+const signingKey = JSON.parse(process.env.UPSTREAM_SIGNING_JWK || 'null');
+if (!signingKey) {
+  console.error('UPSTREAM_SIGNING_JWK is required');
+  process.exit(2);
+}
 
 const server = http.createServer();
 server.listen(0, '127.0.0.1', () => {
