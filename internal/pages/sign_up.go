@@ -119,4 +119,3 @@ func (p *Pages) signUpSubmit(w http.ResponseWriter, r *http.Request) error {
 	v.Error = "Please fill in: " + strings.Join(su.Missing, ", ") + "."
 	return p.renderSignUp(w, http.StatusUnprocessableEntity, v)
 }
-

@@ -52,6 +52,24 @@ func (s *Service) checkCode(ver *store.Verification, code string, standIn bool) 
 	return true, nil
 }
 
+// lockFirstFactor locks, inside tx, a sign-in waiting for its first factor
+// and the verification prepared for strategy. refused is the client's
+// error when the sign-in is past that step (or missing, when nothing was
+// prepared for strategy); err is a storage failure.
+func lockFirstFactor(tx *store.Tx, id, strategy string, missing error) (si store.SignIn, ver store.Verification, refused, err error) {
+	if si, err = tx.LockSignIn(id); err != nil {
+		return si, ver, nil, err
+	}
+	if si.Status != NeedsFirstFactor {
+		return si, ver, errVerificationUsed(), nil
+	}
+	if si.FirstFactorVerificationID == nil || si.FirstFactorStrategy == nil || *si.FirstFactorStrategy != strategy {
+		return si, ver, missing, nil
+	}
+	ver, err = tx.LockVerification(*si.FirstFactorVerificationID)
+	return si, ver, nil, err
+}
+
 // attemptCode checks an email or phone code (sign-in) or a password-reset code.
 func (s *Service) attemptCode(ctx context.Context, clientID, id string, in AttemptInput) (SignInView, error) {
 	if err := s.limit(ctx, "code", in.IP, s.settings.Auth.RateLimits.CodeAttemptsPerMinute); err != nil {
@@ -66,21 +84,10 @@ func (s *Service) attemptCode(ctx context.Context, clientID, id string, in Attem
 	}
 	var outcome error
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {
-		si, err := tx.LockSignIn(id)
-		if err != nil {
-			return err
-		}
-		if si.Status != NeedsFirstFactor {
-			outcome = errVerificationUsed()
-			return nil
-		}
-		if si.FirstFactorVerificationID == nil || si.FirstFactorStrategy == nil || *si.FirstFactorStrategy != in.Strategy {
-			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Request a code first.",
-				"Call prepare_first_factor with this strategy before attempting it.")
-			return nil
-		}
-		ver, err := tx.LockVerification(*si.FirstFactorVerificationID)
-		if err != nil {
+		si, ver, refused, err := lockFirstFactor(tx, id, in.Strategy, apperr.New(apperr.KindInvalid, "verification_missing",
+			"Request a code first.", "Call prepare_first_factor with this strategy before attempting it."))
+		if err != nil || refused != nil {
+			outcome = refused
 			return err
 		}
 		ok, cerr := s.checkCode(&ver, in.Code, ver.IdentificationID == nil || si.UserID == nil)

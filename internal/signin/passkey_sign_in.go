@@ -84,21 +84,10 @@ func (s *Service) attemptPasskey(ctx context.Context, clientID, id string, in At
 	}
 	var outcome error
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {
-		si, err := tx.LockSignIn(id)
-		if err != nil {
-			return err
-		}
-		if si.Status != NeedsFirstFactor {
-			outcome = errVerificationUsed()
-			return nil
-		}
-		if si.FirstFactorVerificationID == nil || si.FirstFactorStrategy == nil || *si.FirstFactorStrategy != StrategyPasskey {
-			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Start the passkey sign-in first.",
-				"Call prepare_first_factor with strategy passkey before attempting it.")
-			return nil
-		}
-		ver, err := tx.LockVerification(*si.FirstFactorVerificationID)
-		if err != nil {
+		si, ver, refused, err := lockFirstFactor(tx, id, StrategyPasskey, apperr.New(apperr.KindInvalid, "verification_missing",
+			"Start the passkey sign-in first.", "Call prepare_first_factor with strategy passkey before attempting it."))
+		if err != nil || refused != nil {
+			outcome = refused
 			return err
 		}
 		if cerr := s.ceremonyState(&ver, clientID); cerr != nil {

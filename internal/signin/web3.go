@@ -181,21 +181,10 @@ func (s *Service) AttemptWeb3FirstFactor(ctx context.Context, clientID, id, stra
 	}
 	var outcome error
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {
-		si, err := tx.LockSignIn(id)
-		if err != nil {
-			return err
-		}
-		if si.Status != NeedsFirstFactor {
-			outcome = errVerificationUsed()
-			return nil
-		}
-		if si.FirstFactorVerificationID == nil || si.FirstFactorStrategy == nil || *si.FirstFactorStrategy != strategy {
-			outcome = apperr.New(apperr.KindInvalid, "verification_missing", "Request a message to sign first.",
-				"Call prepare_first_factor with this strategy before attempting it.")
-			return nil
-		}
-		ver, err := tx.LockVerification(*si.FirstFactorVerificationID)
-		if err != nil {
+		si, ver, refused, err := lockFirstFactor(tx, id, strategy, apperr.New(apperr.KindInvalid, "verification_missing",
+			"Request a message to sign first.", "Call prepare_first_factor with this strategy before attempting it."))
+		if err != nil || refused != nil {
+			outcome = refused
 			return err
 		}
 		ok, cerr := s.checkSignature(&ver, signature)
