@@ -45,6 +45,29 @@ func (s *Service) upstreamProvider(strategy string) (*social.Provider, error) {
 	return p, nil
 }
 
+// beginUpstream saves, in one transaction, a new sign-in or sign-up (insert),
+// the provider authorization it waits for, and the client pointing at it
+// (point): a flow is started whole or not at all.
+func (s *Service) beginUpstream(ctx context.Context, clientID string, a store.UpstreamAuthorization,
+	insert func(*store.Tx) error, point func(*store.Client)) error {
+	err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		if err := insert(tx); err != nil {
+			return err
+		}
+		if err := tx.InsertUpstreamAuthorization(a); err != nil {
+			return err
+		}
+		c, err := tx.LockClient(clientID)
+		if err != nil {
+			return err
+		}
+		point(&c)
+		c.UpdatedAt = s.now()
+		return tx.SaveClient(c)
+	})
+	return translate(err)
+}
+
 // StartOAuthSignIn creates a sign-in whose first factor is a round trip to
 // the provider; the view carries the provider's authorization URL.
 func (s *Service) StartOAuthSignIn(ctx context.Context, clientID string, in OAuthStartInput) (SignInView, error) {
@@ -67,22 +90,11 @@ func (s *Service) StartOAuthSignIn(ctx context.Context, clientID string, in OAut
 	if err != nil {
 		return SignInView{}, err
 	}
-	err = s.store.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSignIn(si); err != nil {
-			return err
-		}
-		if err := tx.InsertUpstreamAuthorization(a); err != nil {
-			return err
-		}
-		c, err := tx.LockClient(clientID)
-		if err != nil {
-			return err
-		}
-		c.SignInID, c.UpdatedAt = &si.ID, now
-		return tx.SaveClient(c)
-	})
+	err = s.beginUpstream(ctx, clientID, a,
+		func(tx *store.Tx) error { return tx.InsertSignIn(si) },
+		func(c *store.Client) { c.SignInID = &si.ID })
 	if err != nil {
-		return SignInView{}, translate(err)
+		return SignInView{}, err
 	}
 	v, err := s.GetSignIn(ctx, clientID, si.ID)
 	v.ExternalVerificationRedirectURL = authURL
@@ -114,22 +126,11 @@ func (s *Service) StartOAuthSignUp(ctx context.Context, clientID string, in OAut
 	if err != nil {
 		return SignUpView{}, err
 	}
-	err = s.store.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.InsertSignUp(su); err != nil {
-			return err
-		}
-		if err := tx.InsertUpstreamAuthorization(a); err != nil {
-			return err
-		}
-		c, err := tx.LockClient(clientID)
-		if err != nil {
-			return err
-		}
-		c.SignUpID, c.UpdatedAt = &su.ID, now
-		return tx.SaveClient(c)
-	})
+	err = s.beginUpstream(ctx, clientID, a,
+		func(tx *store.Tx) error { return tx.InsertSignUp(su) },
+		func(c *store.Client) { c.SignUpID = &su.ID })
 	if err != nil {
-		return SignUpView{}, translate(err)
+		return SignUpView{}, err
 	}
 	v, err := s.GetSignUp(ctx, clientID, su.ID)
 	v.ExternalVerificationRedirectURL = authURL
