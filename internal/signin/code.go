@@ -21,6 +21,19 @@ func errVerificationFailed() error {
 		"Too many incorrect codes. Request a new code.")
 }
 
+// refusal is the error for a code or signature that was not accepted: the
+// check's own error (expired, too many attempts), the verification's end
+// once it has failed, or else wrong (an incorrect code or signature).
+func refusal(cerr error, ver store.Verification, wrong error) error {
+	switch {
+	case cerr != nil:
+		return cerr
+	case ver.Status == "failed":
+		return errVerificationFailed()
+	}
+	return wrong
+}
+
 func errVerificationUsed() error {
 	return apperr.New(apperr.KindInvalid, "verification_already_verified", "This code has already been used.",
 		"This code has already been used.")
@@ -94,15 +107,8 @@ func (s *Service) attemptCode(ctx context.Context, clientID, id string, in Attem
 		if err := tx.SaveVerification(ver); err != nil {
 			return err
 		}
-		switch {
-		case cerr != nil:
-			outcome = cerr
-			return nil
-		case !ok:
-			outcome = errCodeIncorrect()
-			if ver.Status == "failed" {
-				outcome = errVerificationFailed()
-			}
+		if cerr != nil || !ok {
+			outcome = refusal(cerr, ver, errCodeIncorrect())
 			return nil
 		}
 		si.FirstFactorStatus, si.UpdatedAt = strp("verified"), s.now()

@@ -55,14 +55,3 @@ func (s *Service) preparePhoneSignUp(ctx context.Context, clientID, id, ip strin
 	s.KickSMS()
 	return s.GetSignUp(ctx, clientID, id)
 }
-
-// codeOutcome is the error for a code checkCode did not accept.
-func codeOutcome(cerr error, ver store.Verification) error {
-	if cerr != nil {
-		return cerr
-	}
-	if ver.Status == "failed" {
-		return errVerificationFailed()
-	}
-	return errCodeIncorrect()
-}

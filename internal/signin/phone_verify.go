@@ -90,7 +90,7 @@ func (s *Service) AttemptPhoneVerification(ctx context.Context, userID, identID,
 			return err
 		}
 		if cerr != nil || !ok {
-			outcome = codeOutcome(cerr, ver)
+			outcome = refusal(cerr, ver, errCodeIncorrect())
 			return nil
 		}
 		u, err := tx.LockUser(userID)

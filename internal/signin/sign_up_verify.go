@@ -144,7 +144,7 @@ func (s *Service) AttemptSignUpVerification(ctx context.Context, clientID, id, s
 			return err
 		}
 		if cerr != nil || !ok {
-			outcome = codeOutcome(cerr, ver)
+			outcome = refusal(cerr, ver, errCodeIncorrect())
 			return nil
 		}
 		ch.proved(&su, ver.VerifiedAt)

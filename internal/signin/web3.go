@@ -191,15 +191,8 @@ func (s *Service) AttemptWeb3FirstFactor(ctx context.Context, clientID, id, stra
 		if err := tx.SaveVerification(ver); err != nil {
 			return err
 		}
-		switch {
-		case cerr != nil:
-			outcome = cerr
-			return nil
-		case !ok:
-			outcome = errSignatureInvalid()
-			if ver.Status == "failed" {
-				outcome = errVerificationFailed()
-			}
+		if cerr != nil || !ok {
+			outcome = refusal(cerr, ver, errSignatureInvalid())
 			return nil
 		}
 		if si.UserID == nil || ver.IdentificationID == nil {

@@ -134,15 +134,8 @@ func (s *Service) AttemptWeb3SignUp(ctx context.Context, clientID, id, strategy,
 		if err := tx.SaveVerification(ver); err != nil {
 			return err
 		}
-		switch {
-		case cerr != nil:
-			outcome = cerr
-			return nil
-		case !ok:
-			outcome = errSignatureInvalid()
-			if ver.Status == "failed" {
-				outcome = errVerificationFailed()
-			}
+		if cerr != nil || !ok {
+			outcome = refusal(cerr, ver, errSignatureInvalid())
 			return nil
 		}
 		now := s.now()
