@@ -21,11 +21,11 @@ const secondFactorNumber = "+15555550142"
 
 // startPhone2FA runs the server with phone_code as a second factor only
 // (not a first factor) and a user with a verified number reserved for it.
-func startPhone2FA(t *testing.T) (*phoneHarness, string, string) {
-	h := startPhone(t, func(c *config.Config) {
+func startPhone2FA(t *testing.T, mutate ...func(*config.Config)) (*phoneHarness, string, string) {
+	h := startPhone(t, append([]func(*config.Config){func(c *config.Config) {
 		c.Auth.FirstFactors.PhoneCode = false
 		c.Auth.SecondFactors.PhoneCode = true
-	})
+	}}, mutate...)...)
 	u := h.createUser("pia@example.com", "correct horse battery")
 	phones := phonenumber.NewClient(h.operatorConfig())
 	ctx := context.Background()
@@ -111,6 +111,18 @@ func TestMFAPhoneCodeAttemptsSurviveResend(t *testing.T) {
 	if done := b2.attemptSecond(si2.ID, "phone_code", h.textCode(secondFactorNumber)).ok(t).signIn(t); done.Status != "complete" {
 		t.Fatalf("a fresh code: %+v", done)
 	}
+}
+
+// Second-factor texts count against the text limits like any other: a
+// leaked password must not turn the server into an SMS cannon.
+func TestMFAPhoneCodeRateLimited(t *testing.T) {
+	h, _, _ := startPhone2FA(t, func(c *config.Config) { c.Auth.RateLimits.EmailsPerMinute = 2 })
+	b, si := h.signInToSecondFactor("pia@example.com", "correct horse battery")
+	b.prepareSecond(si.ID).ok(t)
+	b.prepareSecond(si.ID).ok(t)
+	b.prepareSecond(si.ID).fails(t, http.StatusTooManyRequests, "too_many_requests")
+	h.env.Clock.Advance(time.Minute) // the next window
+	b.prepareSecond(si.ID).ok(t)
 }
 
 // wrongOf is a six-digit code other than code.

@@ -40,9 +40,16 @@ const (
 	SignUpRestricted = "restricted"
 )
 
+// Matcher looks identifiers up in the lists: the store, or the transaction
+// of a caller that holds row locks (a second connection from the pool while
+// holding one can starve the pool under load).
+type Matcher interface {
+	MatchRestrictions(ctx context.Context, allowKeys, blockKeys []string) (store.RestrictionMatch, error)
+}
+
 // RestrictionStore is what the checks read.
 type RestrictionStore interface {
-	MatchRestrictions(ctx context.Context, allowKeys, blockKeys []string) (store.RestrictionMatch, error)
+	Matcher
 	GetRestrictions(ctx context.Context) (store.Restrictions, error)
 	UpdateRestrictions(ctx context.Context, fn func(*store.Restrictions) error) (store.Restrictions, error)
 	InsertRestrictionIdentifier(ctx context.Context, r store.RestrictionIdentifier) error
@@ -93,6 +100,18 @@ func (r *Restrictions) CheckAll(ctx context.Context, purpose Purpose, idents []I
 	if r == nil {
 		return nil
 	}
+	return r.CheckAllIn(ctx, r.store, purpose, idents)
+}
+
+// CheckAllIn is CheckAll reading the lists through m (a transaction; nil
+// reads them from the store).
+func (r *Restrictions) CheckAllIn(ctx context.Context, m Matcher, purpose Purpose, idents []Ident) error {
+	if r == nil {
+		return nil
+	}
+	if m == nil {
+		m = r.store
+	}
 	var allowKeys, blockKeys []string
 	var emails []emailParts
 	param := ""
@@ -122,28 +141,28 @@ func (r *Restrictions) CheckAll(ctx context.Context, purpose Purpose, idents []I
 			param = id.Kind
 		}
 	}
-	m, err := r.store.MatchRestrictions(ctx, allowKeys, blockKeys)
+	found, err := m.MatchRestrictions(ctx, allowKeys, blockKeys)
 	if err != nil {
 		return apperr.Internal(err, "read restrictions")
 	}
-	listsApply := purpose != ForSignIn || !m.ListsDisabledOnSignIn
-	if m.Blocklist && listsApply && m.Blocked {
+	listsApply := purpose != ForSignIn || !found.ListsDisabledOnSignIn
+	if found.Blocklist && listsApply && found.Blocked {
 		return notAllowed(param)
 	}
 	if purpose != ForSignIn {
 		for _, e := range emails {
-			if m.BlockEmailSubaddresses && e.base != e.local {
+			if found.BlockEmailSubaddresses && e.base != e.local {
 				return notAllowed(KindEmail)
 			}
-			if m.BlockDisposableEmailDomains && isDisposable(e) {
+			if found.BlockDisposableEmailDomains && isDisposable(e) {
 				return notAllowed(KindEmail)
 			}
 		}
 	}
-	if m.Allowlist && listsApply && purpose != ForAdmin && purpose != ForInvitedSignUp && !m.Allowed {
+	if found.Allowlist && listsApply && purpose != ForAdmin && purpose != ForInvitedSignUp && !found.Allowed {
 		return notAllowed(param)
 	}
-	if purpose == ForSignUp && r.signUpMode == SignUpRestricted && !m.Allowed {
+	if purpose == ForSignUp && r.signUpMode == SignUpRestricted && !found.Allowed {
 		return signUpRestricted()
 	}
 	return nil

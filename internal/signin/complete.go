@@ -18,7 +18,7 @@ func (s *Service) completeSignIn(tx *store.Tx, si *store.SignIn, u *store.User, 
 	if locked, permanent, until := lockState(*u, now); locked {
 		return errUserLocked(until, now, permanent)
 	}
-	if err := s.checkUserRestrictions(tx.Context(), *u); err != nil {
+	if err := s.checkUserRestrictions(tx, *u); err != nil {
 		return err
 	}
 	if s.secondFactorDue(*si, *u, strategy) {

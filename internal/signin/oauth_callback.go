@@ -318,7 +318,7 @@ func (s *Service) transferToSignUp(ctx context.Context, clientID, ip string, res
 		}
 		// The same restrictions as a sign-up through the form (allowlist,
 		// blocklist, email blocks, restricted mode).
-		if err := s.checkSignUpRestrictions(ctx, su); err != nil {
+		if err := s.checkSignUpRestrictions(ctx, tx, su); err != nil {
 			return err
 		}
 		if err := tx.SaveSignUp(su); err != nil {

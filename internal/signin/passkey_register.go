@@ -70,7 +70,7 @@ func (s *Service) BeginPasskeyRegistration(ctx context.Context, clientID, userID
 		if err := tx.DeleteStalePasskeys(userID, now.Add(-PasskeyTTL)); err != nil {
 			return err
 		}
-		existing, err := s.store.UserPasskeys(ctx, userID)
+		existing, err := tx.UserPasskeys(userID)
 		if err != nil {
 			return err
 		}

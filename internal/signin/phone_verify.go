@@ -110,9 +110,11 @@ func (s *Service) AttemptPhoneVerification(ctx context.Context, userID, identID,
 // caller's transaction (which links the returned verification to its sign-in)
 // and returns the verification holding the code's hash; check a presented
 // code with checkCode(&ver, code, false) and save the verification, which
-// counts wrong attempts in Postgres. The SMS allowlist and the per-IP text
-// rate apply. Call KickSMS after the commit.
-func (s *Service) SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, clientID, userID, phoneNumberID, ip string) (store.Verification, error) {
+// counts wrong attempts in Postgres. The SMS allowlist applies; the rate
+// limits are the caller's to apply before its transaction (limitSMS: the
+// limiter writes through a connection of its own). Call KickSMS after the
+// commit.
+func (s *Service) SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, clientID, userID, phoneNumberID string) (store.Verification, error) {
 	idn, err := s.userPhone(ctx, tx, userID, phoneNumberID)
 	if err != nil {
 		return store.Verification{}, err
@@ -122,9 +124,6 @@ func (s *Service) SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, cli
 			"Only a verified phone number can receive second-factor codes.")
 	}
 	if err := s.CheckSMSCountry("phone_number", idn.Identifier); err != nil {
-		return store.Verification{}, err
-	}
-	if err := s.limitSMS(ctx, ip, idn.Identifier); err != nil {
 		return store.Verification{}, err
 	}
 	return s.SendPhoneCode(ctx, tx, PhoneCode{ClientID: clientID, Strategy: StrategyPhoneCode, Number: idn.Identifier,

@@ -18,15 +18,15 @@ func (s *Service) Restrictions() *identity.Restrictions { return s.restrict }
 // checkSignUpRestrictions checks a sign-up's identifiers together, each
 // time they change. A sign-up without email, phone or wallet is judged once
 // it is about to complete, when nothing more can come that the allowlist
-// would accept.
-func (s *Service) checkSignUpRestrictions(ctx context.Context, su store.SignUp) error {
+// would accept. m is the caller's transaction, or nil outside one.
+func (s *Service) checkSignUpRestrictions(ctx context.Context, m identity.Matcher, su store.SignUp) error {
 	idents := signUpIdents(su)
 	if len(idents) == 0 {
 		if _, _, missing, _ := s.requirements(su); len(missing) > 0 {
 			return nil
 		}
 	}
-	return s.restrict.CheckAll(ctx, signUpPurpose(su), idents)
+	return s.restrict.CheckAllIn(ctx, m, signUpPurpose(su), idents)
 }
 
 func signUpIdents(su store.SignUp) []identity.Ident {
@@ -43,12 +43,12 @@ func signUpIdents(su store.SignUp) []identity.Ident {
 // checkUserRestrictions is the last word before a session starts: a user
 // whose identifiers were blocked after sign-up (or who signs in by
 // username) is refused too, once the first factor is proven.
-func (s *Service) checkUserRestrictions(ctx context.Context, u store.User) error {
+func (s *Service) checkUserRestrictions(tx *store.Tx, u store.User) error {
 	idents := make([]identity.Ident, 0, len(u.Identifications))
 	for _, i := range u.Identifications {
 		idents = append(idents, identity.Ident{Kind: i.Type, Value: i.Identifier})
 	}
-	return s.restrict.CheckAll(ctx, identity.ForSignIn, idents)
+	return s.restrict.CheckAllIn(tx.Context(), tx, identity.ForSignIn, idents)
 }
 
 // restrictProviderEmail judges the email address an upstream provider gave

@@ -20,7 +20,7 @@ type SecondFactorSMS interface {
 	// SendPhoneCodeToVerified texts a fresh code to the user's verified
 	// number phoneNumberID in the caller's transaction and returns the
 	// verification holding the code's hash.
-	SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, clientID, userID, phoneNumberID, ip string) (store.Verification, error)
+	SendPhoneCodeToVerified(ctx context.Context, tx *store.Tx, clientID, userID, phoneNumberID string) (store.Verification, error)
 	// KickSMS wakes the delivery worker after the commit.
 	KickSMS()
 }
@@ -50,6 +50,18 @@ func (s *Service) phoneSecondFactors(u *store.User) []SecondFactor {
 	return out
 }
 
+// userPhoneNumber is the number of the user's phone identification id.
+func userPhoneNumber(u *store.User, id string) string {
+	if u != nil {
+		for _, idn := range u.Identifications {
+			if idn.ID == id {
+				return idn.Identifier
+			}
+		}
+	}
+	return ""
+}
+
 // maskPhone shows only a number's last two digits, as Clerk's
 // safe_identifier does for a second-factor number: whoever reached this
 // step knows the first factor, which may be a leaked password.
@@ -77,6 +89,11 @@ func (s *Service) preparePhoneSecondFactor(ctx context.Context, v SignInView, in
 		}
 		return v, s.secondStrategyInvalid(StrategyPhoneCode)
 	}
+	// The text limits count before the transaction: the limiter needs a
+	// connection of its own.
+	if err := s.limitSMS(ctx, in.IP, userPhoneNumber(v.User, factor.PhoneNumberID)); err != nil {
+		return v, err
+	}
 	var outcome error
 	err := s.store.Tx(ctx, func(tx *store.Tx) error {
 		si, err := tx.LockSignIn(v.SignIn.ID)
@@ -99,7 +116,7 @@ func (s *Service) preparePhoneSecondFactor(ctx context.Context, v SignInView, in
 			}
 			attempts = old.Attempts
 		}
-		ver, err := s.sms2fa.SendPhoneCodeToVerified(ctx, tx, si.ClientID, *si.UserID, factor.PhoneNumberID, in.IP)
+		ver, err := s.sms2fa.SendPhoneCodeToVerified(ctx, tx, si.ClientID, *si.UserID, factor.PhoneNumberID)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (s *Service) CreateSignUp(ctx context.Context, clientID string, in SignUpIn
 	if err := s.applyTicket(ctx, &su, in); err != nil {
 		return SignUpView{}, err
 	}
-	if err := s.checkSignUpRestrictions(ctx, su); err != nil {
+	if err := s.checkSignUpRestrictions(ctx, nil, su); err != nil {
 		return SignUpView{}, err
 	}
 	err := s.store.Tx(ctx, func(tx *store.Tx) error {
@@ -118,7 +118,7 @@ func (s *Service) UpdateSignUp(ctx context.Context, clientID, id string, in Sign
 	if err := s.applyTicket(ctx, &draft, in); err != nil {
 		return SignUpView{}, err
 	}
-	if err := s.checkSignUpRestrictions(ctx, draft); err != nil {
+	if err := s.checkSignUpRestrictions(ctx, nil, draft); err != nil {
 		return SignUpView{}, err
 	}
 	err = s.store.Tx(ctx, func(tx *store.Tx) error {

@@ -45,7 +45,7 @@ type TokenChange func(a *ExternalAccount) (changed bool, err error)
 // (unlike InTx): change may have spent a rotating refresh token upstream.
 func (db *DB) ChangeExternalAccountTokens(ctx context.Context, id string, change TokenChange) (ExternalAccount, error) {
 	var out ExternalAccount
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.Pool, db.guarded(func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+externalAccountColumns+` FROM external_accounts
 			WHERE id = $1 FOR NO KEY UPDATE`, id)
 		if err != nil {
@@ -57,7 +57,7 @@ func (db *DB) ChangeExternalAccountTokens(ctx context.Context, id string, change
 		}
 		out, err = applyTokenChange(ctx, tx, a, change)
 		return err
-	})
+	}))
 	return out, mapErr(err)
 }
 
@@ -70,7 +70,7 @@ func (db *DB) ChangeDueExternalAccountTokens(ctx context.Context, due time.Time,
 	if skip == nil {
 		skip = []string{}
 	}
-	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.Pool, db.guarded(func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+externalAccountColumns+` FROM external_accounts
 			WHERE refresh_token_enc IS NOT NULL AND NOT needs_reauthorization
 				AND token_expires_at < $1 AND id <> ALL ($2)
@@ -85,7 +85,7 @@ func (db *DB) ChangeDueExternalAccountTokens(ctx context.Context, due time.Time,
 		found = true
 		a, err = applyTokenChange(ctx, tx, list[0], change)
 		return err
-	})
+	}))
 	return a, found, mapErr(err)
 }
 

@@ -125,7 +125,14 @@ func (db *DB) GetPasskey(ctx context.Context, id string) (Passkey, error) {
 
 // UserPasskeys lists a user's passkeys, verified ones only, oldest first.
 func (db *DB) UserPasskeys(ctx context.Context, userID string) ([]Passkey, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys
+	return userPasskeys(ctx, db.Pool, userID)
+}
+
+// UserPasskeys is DB.UserPasskeys inside the transaction.
+func (t *Tx) UserPasskeys(userID string) ([]Passkey, error) { return userPasskeys(t.ctx, t.tx, userID) }
+
+func userPasskeys(ctx context.Context, q querier, userID string) ([]Passkey, error) {
+	rows, err := q.Query(ctx, `SELECT `+passkeyColumns+` FROM passkeys
 		WHERE user_id = $1 AND verified_at IS NOT NULL ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, mapErr(err)

@@ -78,7 +78,17 @@ type RestrictionMatch struct {
 // both lists. An address whose invitation was accepted counts as
 // allowlisted: the operator let that person in, also for later sign-ins.
 func (db *DB) MatchRestrictions(ctx context.Context, allowKeys, blockKeys []string) (RestrictionMatch, error) {
-	rows, _ := db.Pool.Query(ctx, `SELECT `+restrictionColumns+`,
+	return matchRestrictions(ctx, db.Pool, allowKeys, blockKeys)
+}
+
+// MatchRestrictions is DB.MatchRestrictions inside the transaction, for
+// checks made while rows are locked.
+func (t *Tx) MatchRestrictions(ctx context.Context, allowKeys, blockKeys []string) (RestrictionMatch, error) {
+	return matchRestrictions(ctx, t.tx, allowKeys, blockKeys)
+}
+
+func matchRestrictions(ctx context.Context, q querier, allowKeys, blockKeys []string) (RestrictionMatch, error) {
+	rows, _ := q.Query(ctx, `SELECT `+restrictionColumns+`,
 		(EXISTS (SELECT 1 FROM restriction_identifiers WHERE list = 'allowlist' AND identifier = ANY($1))
 		 OR EXISTS (SELECT 1 FROM invitations WHERE status = 'accepted' AND email_address = ANY($1))) AS allowed,
 		EXISTS (SELECT 1 FROM restriction_identifiers WHERE list = 'blocklist' AND identifier = ANY($2)) AS blocked

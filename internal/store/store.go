@@ -30,17 +30,25 @@ func (u *UniqueViolation) Error() string { return "store: unique violation on " 
 
 // DB wraps the connection pool.
 type DB struct {
-	Pool *pgxpool.Pool
+	Pool  *pgxpool.Pool
+	guard *nestedGuard // nil unless WithNestedUseGuard
 }
 
 // Open connects a pool and checks the database answers.
-func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
+func Open(ctx context.Context, url string, maxConns int32, opts ...Option) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse database url: %w", err)
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.guard != nil {
+		cfg.PrepareConn = o.guard.prepareConn
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -53,7 +61,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("store: database unreachable: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{Pool: pool, guard: o.guard}, nil
 }
 
 // Close releases the pool.
@@ -67,12 +75,24 @@ func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
 func (db *DB) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		err = pgx.BeginFunc(ctx, db.Pool, fn)
+		err = pgx.BeginFunc(ctx, db.Pool, db.guarded(fn))
 		if !isRetryable(err) {
 			break
 		}
 	}
 	return mapErr(err)
+}
+
+// guarded marks the goroutine as inside a transaction while fn runs, when
+// the nested-use guard is on.
+func (db *DB) guarded(fn func(pgx.Tx) error) func(pgx.Tx) error {
+	if db.guard == nil {
+		return fn
+	}
+	return func(tx pgx.Tx) error {
+		defer db.guard.leave(db.guard.enter())
+		return fn(tx)
+	}
 }
 
 func isRetryable(err error) bool {

@@ -69,7 +69,7 @@ func New(t testing.TB) (*store.DB, string) {
 		t.Fatalf("testdb: create database: %v", err)
 	}
 	url := withDatabase(t, base, name)
-	db, err := store.Open(ctx, url, 10)
+	db, err := store.Open(ctx, url, 10, NestedUseGuard(t))
 	if err != nil {
 		t.Fatalf("testdb: open: %v", err)
 	}
@@ -83,6 +83,26 @@ func New(t testing.TB) (*store.DB, string) {
 		_, _ = c.Exec(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
 	})
 	return db, url
+}
+
+// NestedUseGuard is the store option every test pool gets: a statement sent
+// through the pool from inside one of its transactions fails, and the test
+// fails when it ends with the stack of each such call (see store.WithNestedUseGuard).
+func NestedUseGuard(t testing.TB) store.Option {
+	var mu sync.Mutex
+	var stacks []string
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range stacks {
+			t.Errorf("pool statement inside a transaction:\n%s", s)
+		}
+	})
+	return store.WithNestedUseGuard(func(stack string) {
+		mu.Lock()
+		stacks = append(stacks, stack)
+		mu.Unlock()
+	})
 }
 
 // NewEmpty creates an empty database (no migrations) for tests of the

@@ -110,7 +110,7 @@ func start(t testing.TB, public net.Listener, mutate []func(*config.Config)) *En
 // would. It shares env's clock and secret key.
 func Replica(t testing.TB, env *Env) *Env {
 	t.Helper()
-	db, err := store.Open(context.Background(), env.DBURL, 8)
+	db, err := store.Open(context.Background(), env.DBURL, 8, testdb.NestedUseGuard(t))
 	if err != nil {
 		t.Fatalf("testserver: replica: %v", err)
 	}
