@@ -116,4 +116,17 @@ func TestContinueWithProviderOnHostedPage(t *testing.T) {
 	if txt := p.text("#connections + ul"); !strings.Contains(txt, "Acme · "+email) {
 		t.Fatalf("connected accounts after connecting: %q", txt)
 	}
+
+	// Declining at the provider brings the person back to the sign-in page
+	// with the reason, signed in as nobody.
+	p.appHome(s)
+	p.signOutFromApp(s)
+	up.DenyLogins()
+	p.do(chromedp.Click(chromedp.ID("sign-in")))
+	p.waitPage(s.lk.PublicURL, "/sign-in")
+	p.press("Continue with Acme")
+	p.waitPage(s.lk.PublicURL, "/sign-in/sso-callback")
+	if txt := p.text("main"); !strings.Contains(txt, "The provider did not sign you in") || !strings.Contains(txt, "Continue with Acme") {
+		t.Fatalf("sign-in page after declining at the provider: %q", txt)
+	}
 }

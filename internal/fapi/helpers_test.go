@@ -138,7 +138,8 @@ type signUpObj struct {
 	MissingFields    []string `json:"missing_fields"`
 	UnverifiedFields []string `json:"unverified_fields"`
 	Verifications    struct {
-		EmailAddress *verificationObj `json:"email_address"`
+		EmailAddress    *verificationObj `json:"email_address"`
+		ExternalAccount *verificationObj `json:"external_account"`
 	} `json:"verifications"`
 	EmailAddress     *string `json:"email_address"`
 	PasswordEnabled  bool    `json:"password_enabled"`

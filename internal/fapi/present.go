@@ -46,6 +46,14 @@ func verificationOf(v *store.Verification) *verificationJSON {
 	return out
 }
 
+// flowErrorOf is why a provider round trip failed, as the verification's error.
+func flowErrorOf(e *store.FlowError) *errorJSONLite {
+	if e == nil {
+		return nil
+	}
+	return &errorJSONLite{Code: e.Code, Message: e.Message, LongMessage: e.LongMessage}
+}
+
 type factorJSON struct {
 	Strategy       string `json:"strategy"`
 	SafeIdentifier string `json:"safe_identifier,omitempty"`
@@ -112,7 +120,7 @@ func (a *API) signInOf(v signin.SignInView) signInJSON {
 	out.SupportedSecondFactors, out.SecondFactorVerification = secondFactorsOf(v), verificationOf(v.SecondVerification)
 	if out.FirstFactorVerification == nil && si.FirstFactorStrategy != nil && si.FirstFactorStatus != nil {
 		out.FirstFactorVerification = &verificationJSON{Object: "verification", Status: *si.FirstFactorStatus, Strategy: *si.FirstFactorStrategy,
-			ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL}
+			ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL, Error: flowErrorOf(v.ExternalError)}
 	}
 	if si.Identifier != nil {
 		// Names are shown only once the person has proved who they are, so a
@@ -197,7 +205,8 @@ func signUpOf(v signin.SignUpView) signUpJSON {
 	out.Web3Wallet, out.Verifications.Web3Wallet = su.Web3Wallet, web3SignUpVerification(v)
 	if su.ExternalStrategy != nil {
 		out.Verifications.ExternalAccount = &verificationJSON{Object: "verification", Status: v.ExternalStatus,
-			Strategy: *su.ExternalStrategy, ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL}
+			Strategy: *su.ExternalStrategy, ExternalVerificationRedirectURL: v.ExternalVerificationRedirectURL,
+			Error: flowErrorOf(v.ExternalError)}
 	}
 	return out
 }

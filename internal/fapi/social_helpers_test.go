@@ -172,6 +172,28 @@ func redirectsToApp(t *testing.T, r *resp, want string) {
 	}
 }
 
+// backToAppWith asserts a callback sent the browser back to the app with
+// the failed round trip's reason on the client's sign-in (or, for a sign-up,
+// its external_account verification) as Clerk shows it, and signed nobody in.
+func backToAppWith(t *testing.T, b *browser, r *resp, code string) {
+	t.Helper()
+	redirectsToApp(t, r, appCallback)
+	c := b.client(t)
+	var v *verificationObj
+	switch {
+	case c.SignUp != nil && c.SignUp.Verifications.ExternalAccount != nil && c.SignUp.Verifications.ExternalAccount.Status == "failed":
+		v = c.SignUp.Verifications.ExternalAccount
+	case c.SignIn != nil:
+		v = c.SignIn.FirstFactorVerification
+	}
+	if v == nil || v.Status != "failed" || v.Error == nil || v.Error.Code != code {
+		t.Fatalf("after the callback: sign_in %+v sign_up %+v; want a failed verification with %s", c.SignIn, c.SignUp, code)
+	}
+	if len(c.Sessions) != 0 {
+		t.Fatalf("signed in after a refused callback: %+v", c.Sessions)
+	}
+}
+
 // externalAccountJSON is the external_account object as both APIs show it.
 type externalAccountJSON struct {
 	Object               string  `json:"object"`

@@ -66,10 +66,7 @@ func TestSocialProviderDeniesLogin(t *testing.T) {
 	up.real.DenyLogins()
 	b := h.browser()
 	r := b.post("/client/sign_ins", form("strategy", "oauth_custom_acme", "redirect_url", appCallback)).ok(t)
-	b.callback(t, up.back(t, startURL(t, r))).fails(t, 422, "oauth_access_denied")
-	if c := b.client(t); len(c.Sessions) != 0 {
-		t.Fatalf("signed in after a denied login: %+v", c.Sessions)
-	}
+	backToAppWith(t, b, b.callback(t, up.back(t, startURL(t, r))), "oauth_access_denied")
 }
 
 // Mix-up defence: a response whose iss names another provider is refused
@@ -79,10 +76,7 @@ func TestSocialCallbackWithAnotherProvidersIssuer(t *testing.T) {
 	up.account("acme-mix", "mix@example.com", true)
 	up.fake.Set(func(f *socialtest.Fake) { f.IssOverride = "https://evil.example" })
 	b := h.browser()
-	up.signIn(t, b).fails(t, 422, "oauth_issuer_mismatch")
-	if c := b.client(t); len(c.Sessions) != 0 {
-		t.Fatal("signed in through a mixed-up response")
-	}
+	backToAppWith(t, b, up.signIn(t, b), "oauth_issuer_mismatch")
 }
 
 // A provider that promises iss (RFC 9207) must send it.
@@ -90,7 +84,8 @@ func TestSocialCallbackWithoutPromisedIssuer(t *testing.T) {
 	h, up := startSocial(t, nil)
 	up.account("acme-noiss", "noiss@example.com", true)
 	up.fake.Set(func(f *socialtest.Fake) { f.AdvertiseIss = true })
-	up.signIn(t, h.browser()).fails(t, 422, "oauth_issuer_mismatch")
+	b := h.browser()
+	backToAppWith(t, b, up.signIn(t, b), "oauth_issuer_mismatch")
 	up.fake.Set(func(f *socialtest.Fake) { f.SendIss = true })
 	redirectsToApp(t, up.signIn(t, h.browser()), appCallback)
 }
@@ -124,9 +119,11 @@ func TestSocialNonceMissingOrMismatched(t *testing.T) {
 	h, up := startSocial(t, nil)
 	up.account("acme-n", "n@example.com", true)
 	up.fake.Set(func(f *socialtest.Fake) { f.NonceOverride = "someone-elses-nonce" })
-	up.signIn(t, h.browser()).fails(t, 422, "oauth_id_token_invalid")
+	b := h.browser()
+	backToAppWith(t, b, up.signIn(t, b), "oauth_id_token_invalid")
 	up.fake.Set(func(f *socialtest.Fake) { f.NonceOverride, f.OmitNonce = "", true })
-	up.signIn(t, h.browser()).fails(t, 422, "oauth_id_token_invalid")
+	b = h.browser()
+	backToAppWith(t, b, up.signIn(t, b), "oauth_id_token_invalid")
 	up.fake.Set(func(f *socialtest.Fake) { f.OmitNonce = false })
 	redirectsToApp(t, up.signIn(t, h.browser()), appCallback)
 }
@@ -184,10 +181,7 @@ func TestSocialGoogleSubaddressBlocked(t *testing.T) {
 	if !strings.Contains(authURL, "access_type=offline") {
 		t.Fatalf("Google's authorization URL lacks access_type=offline: %s", authURL)
 	}
-	b.callback(t, up.back(t, authURL)).fails(t, 422, "email_address_blocked")
-	if c := b.client(t); len(c.Sessions) != 0 {
-		t.Fatal("signed in with a subaddress")
-	}
+	backToAppWith(t, b, b.callback(t, up.back(t, authURL)), "email_address_blocked")
 	// Without the subaddress it works, and the environment says the block is on.
 	up.fake.SetAccount(map[string]any{"sub": "g-1", "email": "eve@gmail.com", "email_verified": true})
 	r = b.post("/client/sign_ins", form("strategy", "oauth_google", "redirect_url", appCallback)).ok(t)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -104,6 +105,10 @@ func (p *Pages) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		return p.to(w, r, "/sign-in", v.RedirectURL)
 	}
 	ctx := r.Context()
+	if why := p.providerRefusal(r); why != nil {
+		v.Error = why.LongMessage
+		return p.renderSignIn(w, http.StatusOK, v)
+	}
 	if c.SignUpID != nil {
 		if su, err := p.engine.GetSignUp(ctx, c.ID, *c.SignUpID); err == nil && su.SignUp.Status == signin.MissingRequirements {
 			if contains(su.Unverified, "email_address") && su.Verification != nil {
@@ -129,6 +134,25 @@ func (p *Pages) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		return p.to(w, r, "/sign-in", v.RedirectURL)
 	}
 	return p.done(w, r, v.RedirectURL)
+}
+
+// providerRefusal is why the browser's latest round trip to a provider
+// failed (declined there, a blocked address, ...), or nil: the latest of the
+// client's current sign-in and sign-up decides, so an old failure does not
+// shadow a later success.
+func (p *Pages) providerRefusal(r *http.Request) *store.FlowError {
+	c := stateOf(r).client
+	var why *store.FlowError
+	var at time.Time
+	if si, ok := p.current(r); ok {
+		why, at = si.ExternalError, si.SignIn.UpdatedAt
+	}
+	if c.SignUpID != nil {
+		if su, err := p.engine.GetSignUp(r.Context(), c.ID, *c.SignUpID); err == nil && su.SignUp.UpdatedAt.After(at) {
+			why = su.ExternalError
+		}
+	}
+	return why
 }
 
 func contains(l []string, s string) bool {

@@ -31,7 +31,7 @@ func (s *Service) OAuthCallback(ctx context.Context, clientID, ip string, params
 	}
 	res, err := s.social.Callback(ctx, clientID, params)
 	if err != nil {
-		return "", err
+		return s.backWithError(ctx, clientID, res.Auth, err)
 	}
 	a := res.Auth
 	if a.Purpose == social.PurposeConnect {
@@ -42,10 +42,49 @@ func (s *Service) OAuthCallback(ctx context.Context, clientID, ip string, params
 	}
 	complete, err := s.signInUpstream(ctx, clientID, ip, res)
 	if err != nil {
-		return "", err
+		return s.backWithError(ctx, clientID, a, err)
 	}
 	if complete && a.ActionCompleteRedirectURL != "" {
 		return a.ActionCompleteRedirectURL, nil
+	}
+	return a.RedirectURL, nil
+}
+
+// backWithError ends a sign-in or sign-up round trip the provider or this
+// server refused (declined at the provider, a blocked address, a token that
+// did not verify, ...) as Clerk does: the reason is kept on the flow, the
+// sign-in's first factor is marked failed, and the browser goes back to the
+// app, which reads the error from the verification. Only a flow this very
+// browser started qualifies; a state that matches no flow or another
+// browser's, a connection from the account page, and faults of the server
+// are answered with the error itself.
+func (s *Service) backWithError(ctx context.Context, clientID string, a store.UpstreamAuthorization, cause error) (string, error) {
+	e := apperr.As(cause)
+	if e == nil || e.Kind == apperr.KindInternal || a.ID == "" || a.ClientID != clientID || clientID == "" ||
+		a.Purpose == social.PurposeConnect || a.RedirectURL == "" || (a.SignInID == nil && a.SignUpID == nil) {
+		return "", cause
+	}
+	why := store.FlowError{Code: e.Code, Message: e.Message, LongMessage: e.LongMessage}
+	now := s.now()
+	err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.FailUpstream(a.ID, why, now); err != nil {
+			return err
+		}
+		if a.SignInID == nil {
+			return nil
+		}
+		si, err := tx.LockSignIn(*a.SignInID)
+		if err != nil {
+			return err
+		}
+		if si.Status == Complete || si.FirstFactorStrategy == nil || *si.FirstFactorStrategy != a.Provider {
+			return nil
+		}
+		si.FirstFactorStatus, si.UpdatedAt = strp("failed"), now
+		return tx.SaveSignIn(si)
+	})
+	if err != nil {
+		return "", translate(err)
 	}
 	return a.RedirectURL, nil
 }

@@ -43,7 +43,7 @@ type Store interface {
 	SessionsByClient(ctx context.Context, clientID string) ([]store.Session, error)
 	PasskeyStore
 	ExternalAccountBySubject(ctx context.Context, provider, subject string) (store.ExternalAccount, error)
-	UpstreamStatusForSignUp(ctx context.Context, signUpID string) (string, error)
+	UpstreamOutcome(ctx context.Context, column, id string) (string, *store.FlowError, error)
 }
 
 // Mailer delivers codes and links (internal/notify).

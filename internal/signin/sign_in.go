@@ -43,6 +43,9 @@ type SignInView struct {
 	// ExternalVerificationRedirectURL is the provider's authorization URL,
 	// set only on the response that starts an OAuth sign-in.
 	ExternalVerificationRedirectURL string
+	// ExternalError is why the provider round trip failed (its first
+	// factor status "failed").
+	ExternalError *store.FlowError
 }
 
 // Factor is one way to complete the first factor.
@@ -198,6 +201,11 @@ func (s *Service) view(ctx context.Context, si store.SignIn) (SignInView, error)
 	}
 	v.Factors = s.factors(si, v.User)
 	s.viewSecondFactor(ctx, &v)
+	if si.FirstFactorStatus != nil && *si.FirstFactorStatus == "failed" && si.FirstFactorVerificationID == nil {
+		if _, why, err := s.store.UpstreamOutcome(ctx, "sign_in_id", si.ID); err == nil {
+			v.ExternalError = why
+		}
+	}
 	return v, nil
 }
 

@@ -49,6 +49,8 @@ type SignUpView struct {
 	// set only on the response that starts it.
 	ExternalStatus                  string
 	ExternalVerificationRedirectURL string
+	// ExternalError is why the round trip failed (ExternalStatus "failed").
+	ExternalError *store.FlowError
 }
 
 // CreateSignUp starts a sign-up and completes it at once if nothing is missing.
@@ -348,8 +350,12 @@ func (s *Service) GetSignUp(ctx context.Context, clientID, id string) (SignUpVie
 	v.PasswordSet = su.PasswordDigest != nil
 	if su.ExternalStrategy != nil {
 		v.ExternalStatus = "unverified"
-		if st, err := s.store.UpstreamStatusForSignUp(ctx, su.ID); err == nil && (st == "pending_link" || st == "done") {
+		switch st, why, err := s.store.UpstreamOutcome(ctx, "sign_up_id", su.ID); {
+		case err != nil:
+		case st == "pending_link" || st == "done":
 			v.ExternalStatus = "verified"
+		case st == "failed":
+			v.ExternalStatus, v.ExternalError = "failed", why
 		}
 	}
 	if su.Status == Complete {

@@ -199,7 +199,7 @@ func (s *Service) Callback(ctx context.Context, clientID string, params url.Valu
 	}
 	if e := params.Get("error"); e != "" {
 		return res, apperr.New(apperr.KindInvalid, "oauth_access_denied", "The provider did not sign you in.",
-			"The provider answered "+truncate(e, 64)+"; nothing was changed.")
+			"The provider did not sign you in (it answered "+truncate(e, 64)+"). Nothing was changed; you can try again.")
 	}
 	// Mix-up defence (RFC 9207, RFC 9700 §4.4): a response naming another
 	// issuer was not produced by this flow's provider.

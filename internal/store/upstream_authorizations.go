@@ -115,11 +115,29 @@ func (t *Tx) PendingLinkFor(column, id string) (UpstreamAuthorization, error) {
 	return a, mapErr(err)
 }
 
-// UpstreamStatusForSignUp is the state of a sign-up's latest provider round
-// trip (pending, consumed, pending_link, done), for presenting it.
-func (db *DB) UpstreamStatusForSignUp(ctx context.Context, signUpID string) (string, error) {
-	var status string
-	err := db.Pool.QueryRow(ctx, `SELECT status FROM upstream_authorizations WHERE sign_up_id = $1
-		ORDER BY created_at DESC LIMIT 1`, signUpID).Scan(&status)
-	return status, mapErr(err)
+// FlowError is why a provider round trip failed, kept for the app the
+// browser is sent back to (Clerk's verification error object).
+type FlowError struct {
+	Code        string `json:"code"`
+	Message     string `json:"message"`
+	LongMessage string `json:"long_message"`
+}
+
+// FailUpstream marks a flow failed with why.
+func (t *Tx) FailUpstream(id string, e FlowError, at time.Time) error {
+	_, err := t.tx.Exec(t.ctx, `UPDATE upstream_authorizations SET status = 'failed', error = $2, updated_at = $3
+		WHERE id = $1`, id, e, at)
+	return err
+}
+
+// UpstreamOutcome is the state of the latest provider round trip of a
+// sign-in or sign-up (pending, consumed, pending_link, done, failed) and,
+// when it failed after its callback, why; for presenting it.
+func (db *DB) UpstreamOutcome(ctx context.Context, column, id string) (status string, why *FlowError, err error) {
+	if column != "sign_in_id" && column != "sign_up_id" {
+		panic("store: UpstreamOutcome on " + column)
+	}
+	err = db.Pool.QueryRow(ctx, `SELECT status, error FROM upstream_authorizations WHERE `+column+` = $1
+		ORDER BY created_at DESC, id DESC LIMIT 1`, id).Scan(&status, &why)
+	return status, why, mapErr(err)
 }
