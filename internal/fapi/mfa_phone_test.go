@@ -184,3 +184,42 @@ func TestMFAPhoneReserveFromFrontendAPI(t *testing.T) {
 	}
 	h.browser().signInPassword(t, "rex@example.com", "correct horse battery")
 }
+
+// Backup codes stand in for another second factor: when the operator
+// releases (or deletes) the only number reserved for texted codes, the
+// codes go too, so the user object claims no second factor that no sign-in
+// asks for.
+func TestMFABackupCodesGoWithTheLastReservedNumber(t *testing.T) {
+	for _, how := range []string{"release", "delete"} {
+		t.Run(how, func(t *testing.T) {
+			h, userID, phoneID := startPhone2FA(t)
+			b, si := h.signInToSecondFactor("pia@example.com", "correct horse battery")
+			b.prepareSecond(si.ID).ok(t)
+			b.attemptSecond(si.ID, "phone_code", h.textCode(secondFactorNumber)).ok(t)
+			b.post("/me/backup_codes", nil).ok(t)
+			ops := h.operator()
+			if f := sdkFlags(t, ops, userID); f != (mfaFlags{TwoFactorEnabled: true, BackupCodeEnabled: true}) {
+				t.Fatalf("flags with a reserved number and backup codes: %+v", f)
+			}
+			phones := phonenumber.NewClient(h.operatorConfig())
+			var err error
+			if how == "release" {
+				_, err = phones.Update(context.Background(), phoneID, &phonenumber.UpdateParams{ReservedForSecondFactor: clerk.Bool(false)})
+			} else {
+				_, err = phones.Delete(context.Background(), phoneID)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := sdkFlags(t, ops, userID); f != (mfaFlags{}) {
+				t.Fatalf("flags after the number was released: %+v", f)
+			}
+			// And a sign-in asks for no second factor.
+			b2 := h.browser()
+			si2 := b2.startSignIn(t, "pia@example.com")
+			if done := b2.post("/client/sign_ins/"+si2.ID+"/attempt_first_factor", form("strategy", "password", "password", "correct horse battery")).ok(t).signIn(t); done.Status != "complete" {
+				t.Fatalf("sign-in after the release: %+v", done)
+			}
+		})
+	}
+}

@@ -77,6 +77,9 @@ func (db *DB) UpdateIdentification(ctx context.Context, identID string, fn func(
 			return err
 		}
 		out = *idn
+		if err := pruneOrphanBackupCodes(ctx, tx, u, ""); err != nil {
+			return err
+		}
 		return writeUser(ctx, tx, u)
 	})
 	return out, err
@@ -96,8 +99,29 @@ func (db *DB) DeleteIdentification(ctx context.Context, identID string, fn func(
 		if _, err := tx.Exec(ctx, `DELETE FROM identifications WHERE id = $1`, identID); err != nil {
 			return err
 		}
+		if err := pruneOrphanBackupCodes(ctx, tx, u, identID); err != nil {
+			return err
+		}
 		return writeUser(ctx, tx, u)
 	})
+}
+
+// pruneOrphanBackupCodes deletes the backup codes of a user whose numbers
+// changed (gone is an identification being deleted) when no second factor
+// is left for them to stand in for: no authenticator app and no verified
+// number reserved for texted codes. Otherwise backup_code_enabled (and
+// two_factor_enabled) would claim a second factor no sign-in asks for.
+func pruneOrphanBackupCodes(ctx context.Context, tx pgx.Tx, u User, gone string) error {
+	if !u.BackupCodeEnabled || u.TOTPEnabled {
+		return nil
+	}
+	for _, i := range u.Identifications {
+		if i.ID != gone && i.Type == TypePhone && i.Verified && i.ReservedForSecondFactor {
+			return nil
+		}
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM backup_codes WHERE user_id = $1`, u.ID)
+	return err
 }
 
 func (db *DB) lockUser(ctx context.Context, tx pgx.Tx, userID string) (User, error) {
