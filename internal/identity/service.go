@@ -16,7 +16,7 @@ import (
 
 // Store is the storage user management needs.
 type Store interface {
-	CreateUser(ctx context.Context, u store.User) error
+	CreateUser(ctx context.Context, u store.User, then ...func(*store.Tx) error) error
 	GetUser(ctx context.Context, id string) (store.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(*store.User) error) (store.User, error)
 	BanUser(ctx context.Context, id string, at time.Time) (store.User, error)
@@ -44,7 +44,17 @@ type Service struct {
 	rules  Rules
 	now    func() time.Time
 	policy *Restrictions // nil: no restrictions (see UseRestrictions)
+	mfa    MFAImporter   // nil: second factors cannot be imported (see UseMFAImport)
 }
+
+// MFAImporter checks second factors imported with a new user and returns
+// what writes them in the transaction that creates it (internal/mfa).
+type MFAImporter interface {
+	Import(userID string, totpSecret *string, backupCodes []string) (func(*store.Tx) error, error)
+}
+
+// UseMFAImport lets POST /v1/users take totp_secret and backup_codes.
+func (s *Service) UseMFAImport(m MFAImporter) { s.mfa = m }
 
 // NewService wires the user service.
 func NewService(s Store, h *password.Hasher, r Rules, now func() time.Time) *Service {

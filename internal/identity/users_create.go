@@ -49,8 +49,10 @@ const maxIdentifiersPerRequest = 10
 // CreateUser validates in and creates the user with its identifications in
 // one transaction. Emails and phones are verified unless marked "reserved".
 func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.User, error) {
-	if err := notYetSupported(in); err != nil {
-		return store.User{}, err
+	if s.mfa == nil {
+		if err := notYetSupported(in); err != nil {
+			return store.User{}, err
+		}
 	}
 	now := s.now()
 	createdAt := now
@@ -141,6 +143,14 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 			return store.User{}, err
 		}
 	}
+	var then []func(*store.Tx) error
+	if s.mfa != nil {
+		writeMFA, err := s.mfa.Import(u.ID, in.TOTPSecret, in.BackupCodes)
+		if err != nil {
+			return store.User{}, err
+		}
+		then = append(then, writeMFA)
+	}
 	// Hash last: every cheap check has passed before the slow, pooled work.
 	digest, hasher, err := s.preparePassword(ctx, passwordChange{in.Password, in.PasswordDigest, in.PasswordHasher, in.SkipPasswordChecks})
 	if err != nil {
@@ -149,8 +159,13 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 	if digest != "" {
 		applyPassword(&u, digest, hasher, now)
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.CreateUser(ctx, u, then...); err != nil {
 		return store.User{}, translate(err)
+	}
+	if in.TOTPSecret != nil {
+		// The second-factor flags are read from their own rows.
+		created, err := s.store.GetUser(ctx, u.ID)
+		return created, translate(err)
 	}
 	return u, nil
 }
@@ -237,8 +252,9 @@ func countType(u store.User, typ string) int {
 	return n
 }
 
-// notYetSupported refuses fields whose feature this instance cannot honour,
-// rather than silently dropping data the caller meant to store.
+// notYetSupported refuses fields whose feature this instance cannot honour
+// (no second factors wired in), rather than silently dropping data the
+// caller meant to store.
 func notYetSupported(in CreateUserInput) error {
 	switch {
 	case in.TOTPSecret != nil:

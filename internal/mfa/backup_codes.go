@@ -57,7 +57,7 @@ func (s *Service) UseBackupCode(tx *store.Tx, userID, code string) (bool, error)
 		return false, nil
 	}
 	code = normalizeBackupCode(code)
-	if len(code) != backupCodeLength {
+	if !importableCode(code) { // ours, or imported ones of another length
 		return false, nil
 	}
 	return tx.UseBackupCode(userID, s.hash(code), s.now())

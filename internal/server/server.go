@@ -105,6 +105,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger, db *store.D
 		Issuer: cfg.Branding.ApplicationName, LockoutMaxAttempts: cfg.Users.LockoutMaxAttempts,
 		LockoutDuration: cfg.Users.LockoutDuration}, now)
 	engine.UseSecondFactors(secondFactors)
+	users.UseMFAImport(secondFactors)   // POST /v1/users takes totp_secret and backup_codes
 	engine.UsePhoneSecondFactor(engine) // texts through the SMS channel above
 	tokenWallet := wallet.New(db, box, nil, wallet.Settings{RefreshMargin: cfg.TokenWallet.RefreshMargin}, now)
 	var soc *social.Service

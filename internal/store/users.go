@@ -81,13 +81,20 @@ const identColumns = `id, user_id, type, identifier, verified, verification_stra
 	reserved_for_second_factor, default_second_factor, created_at, updated_at`
 
 // CreateUser inserts a user and its identifications in one transaction.
-func (db *DB) CreateUser(ctx context.Context, u User) error {
+// then, if given, writes more of the new user (imported second factors) in
+// the same transaction.
+func (db *DB) CreateUser(ctx context.Context, u User, then ...func(*Tx) error) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		if err := insertUser(ctx, tx, u); err != nil {
 			return err
 		}
 		for _, idn := range u.Identifications {
 			if err := insertIdentification(ctx, tx, idn); err != nil {
+				return err
+			}
+		}
+		for _, fn := range then {
+			if err := fn(&Tx{ctx: ctx, tx: tx, db: db}); err != nil {
 				return err
 			}
 		}
