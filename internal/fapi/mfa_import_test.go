@@ -70,3 +70,35 @@ func TestMFAImportRefused(t *testing.T) {
 		t.Fatalf("a refused import left users: %+v", list)
 	}
 }
+
+// PATCH /v1/users/{id} sets (or replaces) the authenticator app and the
+// backup codes of an existing user; backup codes alone need an app already
+// there, and a refused change changes nothing else either.
+func TestMFAImportOnUpdate(t *testing.T) {
+	h := start(t)
+	ctx := context.Background()
+	ops := h.operator()
+	u := h.createUser("later@example.com", "correct horse battery")
+	codes := []string{"a1b2c3d4e5"}
+	_, err := ops.Update(ctx, u.ID, &user.UpdateParams{BackupCodes: &codes, FirstName: clerk.String("Changed")})
+	wantSDKError(t, err, http.StatusUnprocessableEntity, "form_param_value_invalid")
+	if got, _ := ops.Get(ctx, u.ID); got.FirstName != nil || got.BackupCodeEnabled {
+		t.Fatalf("a refused update changed the user: %+v", got)
+	}
+
+	got, err := ops.Update(ctx, u.ID, &user.UpdateParams{TOTPSecret: clerk.String("JBSWY3DPEHPK3PXP")})
+	if err != nil || !got.TOTPEnabled || !got.TwoFactorEnabled || got.BackupCodeEnabled {
+		t.Fatalf("set the app: %+v %v", got, err)
+	}
+	if got, err = ops.Update(ctx, u.ID, &user.UpdateParams{BackupCodes: &codes}); err != nil || !got.BackupCodeEnabled {
+		t.Fatalf("add backup codes to a user with an app: %+v %v", got, err)
+	}
+	b, si := h.signInToSecondFactor("later@example.com", "correct horse battery")
+	if done := b.attemptSecond(si.ID, "totp", codeAt(t, "JBSWY3DPEHPK3PXP", h.env.Clock.Now())).ok(t).signIn(t); done.Status != "complete" {
+		t.Fatalf("the app set by the operator: %+v", done)
+	}
+	b, si = h.signInToSecondFactor("later@example.com", "correct horse battery")
+	if done := b.attemptSecond(si.ID, "backup_code", "a1b2c3d4e5").ok(t).signIn(t); done.Status != "complete" {
+		t.Fatalf("the backup code set by the operator: %+v", done)
+	}
+}

@@ -18,7 +18,7 @@ import (
 type Store interface {
 	CreateUser(ctx context.Context, u store.User, then ...func(*store.Tx) error) error
 	GetUser(ctx context.Context, id string) (store.User, error)
-	UpdateUser(ctx context.Context, id string, fn func(*store.User) error) (store.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(*store.User) error, then ...func(*store.Tx) error) (store.User, error)
 	BanUser(ctx context.Context, id string, at time.Time) (store.User, error)
 	DeleteUser(ctx context.Context, id string) error
 	ListUsers(ctx context.Context, f store.UserFilter) ([]store.User, error)
@@ -50,7 +50,9 @@ type Service struct {
 // MFAImporter checks second factors imported with a new user and returns
 // what writes them in the transaction that creates it (internal/mfa).
 type MFAImporter interface {
-	Import(userID string, totpSecret *string, backupCodes []string) (func(*store.Tx) error, error)
+	// hasFactor says whether the user already has a second factor that
+	// backup codes could stand in for.
+	Import(userID string, totpSecret *string, backupCodes []string, hasFactor bool) (func(*store.Tx) error, error)
 }
 
 // UseMFAImport lets POST /v1/users take totp_secret and backup_codes.
@@ -107,14 +109,14 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 }
 
 // update applies fn to the user under a lock and stamps updated_at.
-func (s *Service) update(ctx context.Context, id string, fn func(*store.User) error) (store.User, error) {
+func (s *Service) update(ctx context.Context, id string, fn func(*store.User) error, then ...func(*store.Tx) error) (store.User, error) {
 	u, err := s.store.UpdateUser(ctx, id, func(u *store.User) error {
 		if err := fn(u); err != nil {
 			return err
 		}
 		u.UpdatedAt = s.now()
 		return nil
-	})
+	}, then...)
 	return u, translate(err)
 }
 

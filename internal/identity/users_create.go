@@ -145,7 +145,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (store.Use
 	}
 	var then []func(*store.Tx) error
 	if s.mfa != nil {
-		writeMFA, err := s.mfa.Import(u.ID, in.TOTPSecret, in.BackupCodes)
+		writeMFA, err := s.mfa.Import(u.ID, in.TOTPSecret, in.BackupCodes, false)
 		if err != nil {
 			return store.User{}, err
 		}

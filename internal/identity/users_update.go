@@ -45,11 +45,10 @@ type UpdateUserInput struct {
 // UpdateUser applies a PATCH. Everything is validated before the row is
 // locked, except what depends on the stored user.
 func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput) (store.User, error) {
+	mfaGiven := in.TOTPSecret != nil || len(in.BackupCodes) > 0
 	switch {
-	case in.TOTPSecret != nil:
-		return store.User{}, unsupported("totp_secret")
-	case len(in.BackupCodes) > 0:
-		return store.User{}, unsupported("backup_codes")
+	case mfaGiven && s.mfa == nil:
+		return store.User{}, notYetSupported(CreateUserInput{TOTPSecret: in.TOTPSecret, BackupCodes: in.BackupCodes})
 	case in.ProfileImageID != nil:
 		return store.User{}, unsupported("profile_image_id")
 	case in.PrimaryWeb3WalletID.Set && !in.PrimaryWeb3WalletID.Null:
@@ -111,7 +110,15 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 		return store.User{}, err
 	}
 
-	return s.update(ctx, id, func(u *store.User) error {
+	var writeMFA func(*store.Tx) error // the imported second factors, decided under the lock
+	u, err := s.update(ctx, id, func(u *store.User) error {
+		if mfaGiven {
+			var err error
+			writeMFA, err = s.mfa.Import(u.ID, in.TOTPSecret, in.BackupCodes, u.TOTPEnabled || u.PhoneSecondFactor())
+			if err != nil {
+				return err
+			}
+		}
 		if in.FirstName.Set {
 			u.FirstName = firstName
 		}
@@ -170,7 +177,18 @@ func (s *Service) UpdateUser(ctx context.Context, id string, in UpdateUserInput)
 			}
 		}
 		return nil
+	}, func(tx *store.Tx) error {
+		if writeMFA == nil {
+			return nil
+		}
+		return writeMFA(tx)
 	})
+	if err != nil || !mfaGiven {
+		return u, err
+	}
+	// The second-factor flags are read from their own rows.
+	u, err = s.store.GetUser(ctx, id)
+	return u, translate(err)
 }
 
 // setPrimary makes the identification named by v the user's primary of typ.

@@ -24,34 +24,40 @@ const (
 // Import checks an imported authenticator secret (base32, SHA-1, 6 digits
 // every 30 seconds: what Clerk exports and nearly every app uses) and
 // backup codes (in the clear: they are kept here as keyed hashes), and
-// returns what writes them for the new user userID inside the transaction
-// that creates it. Backup codes only stand in for another factor, so they
-// come with a secret.
-func (s *Service) Import(userID string, secret *string, backupCodes []string) (func(*store.Tx) error, error) {
+// returns what writes them for user userID inside the transaction that
+// creates or updates it: a secret replaces the user's app, codes replace
+// their set. Backup codes only stand in for another factor, so they come
+// with a secret unless the user has one (hasFactor).
+func (s *Service) Import(userID string, secret *string, backupCodes []string, hasFactor bool) (func(*store.Tx) error, error) {
 	if secret == nil && len(backupCodes) == 0 {
 		return func(*store.Tx) error { return nil }, nil
 	}
-	if secret == nil {
+	if secret == nil && !hasFactor {
 		return nil, apperr.ParamValueInvalid("backup_codes",
 			"Backup codes stand in for an authenticator app: give totp_secret with them.")
 	}
-	if !s.settings.Factors.TOTP {
-		return nil, errDisabled("totp")
-	}
-	clean, err := importedSecret(*secret)
-	if err != nil {
-		return nil, err
+	now := s.now()
+	var t *store.TOTP
+	if secret != nil {
+		if !s.settings.Factors.TOTP {
+			return nil, errDisabled("totp")
+		}
+		clean, err := importedSecret(*secret)
+		if err != nil {
+			return nil, err
+		}
+		t = &store.TOTP{ID: ids.New(IDPrefix), UserID: userID, SecretSealed: s.box.Seal([]byte(clean), aad(userID)),
+			VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
 	}
 	hashes, err := s.importedCodes(backupCodes)
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	t := store.TOTP{ID: ids.New(IDPrefix), UserID: userID, SecretSealed: s.box.Seal([]byte(clean), aad(userID)),
-		VerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
 	return func(tx *store.Tx) error {
-		if err := tx.PutTOTP(t); err != nil {
-			return err
+		if t != nil {
+			if err := tx.PutTOTP(*t); err != nil {
+				return err
+			}
 		}
 		if len(hashes) == 0 {
 			return nil

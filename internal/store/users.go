@@ -189,7 +189,9 @@ func (r userRow) decode() (User, error) {
 // UpdateUser loads the user under a row lock, lets fn change it, and writes
 // it back in the same transaction: a compare-and-swap without lost updates.
 // fn may return an error to abort without writing.
-func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*User) error) (User, error) {
+// then, if given, writes more of the user (imported second factors) in the
+// same transaction, after fn.
+func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*User) error, then ...func(*Tx) error) (User, error) {
 	var out User
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
 		users, err := db.usersByID(ctx, tx, []string{id}, true)
@@ -205,6 +207,11 @@ func (db *DB) UpdateUser(ctx context.Context, id string, fn func(*User) error) (
 		}
 		if err := writeUser(ctx, tx, u); err != nil {
 			return err
+		}
+		for _, fn := range then {
+			if err := fn(&Tx{ctx: ctx, tx: tx, db: db}); err != nil {
+				return err
+			}
 		}
 		out = u
 		return nil
