@@ -18,6 +18,7 @@ func (a *API) invitationRoutes(r chi.Router) {
 	h := httpx.Adapt
 	r.Get("/invitations", h(a.listInvitations))
 	r.Post("/invitations", h(a.createInvitation))
+	r.Post("/invitations/bulk", h(a.createInvitations))
 	r.Post("/invitations/{id}/revoke", h(a.revokeInvitation))
 }
 
@@ -55,6 +56,24 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, a.invitationOf(created.Invitation, &created.URL))
+}
+
+// createInvitations serves POST /v1/invitations/bulk: an array in, an
+// array out, all created or none.
+func (a *API) createInvitations(w http.ResponseWriter, r *http.Request) error {
+	var in []identity.InvitationInput
+	if err := httpx.DecodeJSONArray(r, &in); err != nil {
+		return err
+	}
+	created, err := a.Invitations.CreateMany(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	out := make([]invitationJSON, len(created))
+	for i, c := range created {
+		out[i] = a.invitationOf(c.Invitation, &c.URL)
+	}
+	return httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // listInvitations serves GET /v1/invitations: a bare array, or

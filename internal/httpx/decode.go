@@ -18,10 +18,48 @@ import (
 // middleware is a clear 4xx, never a silently ignored value. An empty body
 // decodes as {}.
 func DecodeJSON(r *http.Request, dst any) error {
+	raw, err := readJSON(r)
+	if err != nil {
+		return err
+	}
+	if len(raw) == 0 {
+		raw = []byte("{}")
+	}
+	return decodeObject(raw, dst)
+}
+
+// DecodeJSONArray reads a body that is a JSON array of objects (a bulk
+// endpoint) into dst, a pointer to a slice, each object held to DecodeJSON's
+// rules.
+func DecodeJSONArray[T any](r *http.Request, dst *[]T) error {
+	raw, err := readJSON(r)
+	if err != nil {
+		return err
+	}
+	if len(raw) == 0 || raw[0] != '[' {
+		return apperr.MalformedBody("The request body must be a JSON array.")
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return decodeErr(err)
+	}
+	out := make([]T, len(items))
+	for i, item := range items {
+		if err := decodeObject(bytes.TrimSpace(item), &out[i]); err != nil {
+			return err
+		}
+	}
+	*dst = out
+	return nil
+}
+
+// readJSON reads the body of a request that says it is JSON (or says
+// nothing), trimmed.
+func readJSON(r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			return apperr.New(apperr.KindBadRequest, "unsupported_content_type", "Unsupported content type",
+			return nil, apperr.New(apperr.KindBadRequest, "unsupported_content_type", "Unsupported content type",
 				"Send the request body as application/json.")
 		}
 	}
@@ -29,15 +67,16 @@ func DecodeJSON(r *http.Request, dst any) error {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return apperr.BodyTooLarge(tooBig.Limit)
+			return nil, apperr.BodyTooLarge(tooBig.Limit)
 		}
-		return apperr.MalformedBody("The request body could not be read.")
+		return nil, apperr.MalformedBody("The request body could not be read.")
 	}
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		raw = []byte("{}")
-	}
-	if raw[0] != '{' {
+	return bytes.TrimSpace(raw), nil
+}
+
+// decodeObject decodes one JSON object strictly into dst.
+func decodeObject(raw []byte, dst any) error {
+	if len(raw) == 0 || raw[0] != '{' {
 		return apperr.MalformedBody("The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

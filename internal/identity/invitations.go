@@ -27,7 +27,7 @@ const (
 
 // InvitationStore is what invitations need from storage.
 type InvitationStore interface {
-	InsertInvitation(ctx context.Context, inv store.Invitation, also func(pgx.Tx) error) error
+	InsertInvitations(ctx context.Context, invs []store.Invitation, also func(pgx.Tx) error) error
 	PendingInvitationExists(ctx context.Context, email string, now time.Time) (bool, error)
 	ListInvitations(ctx context.Context, f store.InvitationFilter) ([]store.Invitation, int64, error)
 	RevokeInvitation(ctx context.Context, id string, at time.Time) (store.Invitation, bool, error)
@@ -81,24 +81,92 @@ type NewInvitation struct {
 // address that already has an account or a pending invitation is refused
 // unless ignore_existing. notify (default true) emails the link.
 func (iv *Invitations) Create(ctx context.Context, in InvitationInput) (NewInvitation, error) {
+	out, err := iv.CreateMany(ctx, []InvitationInput{in})
+	if err != nil {
+		return NewInvitation{}, err
+	}
+	return out[0], nil
+}
+
+// MaxBulkInvitations is how many invitations one POST /v1/invitations/bulk
+// may create, as Clerk's.
+const MaxBulkInvitations = 10
+
+// CreateMany creates invitations all together or not at all: each is
+// checked as Create checks one (a failure names its index in meta), an
+// address may appear once, and they are stored with their emails in one
+// transaction.
+func (iv *Invitations) CreateMany(ctx context.Context, ins []InvitationInput) ([]NewInvitation, error) {
+	if len(ins) == 0 || len(ins) > MaxBulkInvitations {
+		return nil, apperr.New(apperr.KindInvalid, "form_param_value_invalid", "is invalid",
+			"Give between 1 and 10 invitations in one request.")
+	}
+	out := make([]NewInvitation, 0, len(ins))
+	mails := make([]notify.Message, 0, len(ins))
+	seen := map[string]bool{}
+	for i, in := range ins {
+		created, mail, err := iv.prepare(ctx, in)
+		if err == nil && seen[created.Invitation.EmailAddress] {
+			err = apperr.New(apperr.KindInvalid, "duplicate_record", "duplicate invitation",
+				"This email address is invited twice in one request.").WithParam("email_address")
+		}
+		if err != nil {
+			if e := apperr.As(err); e != nil && len(ins) > 1 {
+				if e.Meta == nil {
+					e.Meta = map[string]any{}
+				}
+				e.Meta["index"] = i // which invitation of the request
+			}
+			return nil, err
+		}
+		seen[created.Invitation.EmailAddress] = true
+		out = append(out, created)
+		if mail != nil {
+			mails = append(mails, *mail)
+		}
+	}
+	invs := make([]store.Invitation, len(out))
+	for i, c := range out {
+		invs[i] = c.Invitation
+	}
+	send := func(tx pgx.Tx) error {
+		for _, m := range mails {
+			if err := iv.mailer.Enqueue(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := iv.store.InsertInvitations(ctx, invs, send); err != nil {
+		return nil, apperr.Internal(err, "create invitations")
+	}
+	if len(mails) > 0 {
+		iv.mailer.Kick()
+	}
+	return out, nil
+}
+
+// prepare checks one invitation and makes it (with its ticket's link) and
+// its email, when notify asks for one; nothing is stored yet.
+func (iv *Invitations) prepare(ctx context.Context, in InvitationInput) (NewInvitation, *notify.Message, error) {
 	if in.EmailAddress == "" {
-		return NewInvitation{}, apperr.ParamMissing("email_address")
+		return NewInvitation{}, nil, apperr.ParamMissing("email_address")
 	}
 	email, err := NormalizeEmail("email_address", in.EmailAddress)
 	if err != nil {
-		return NewInvitation{}, err
+		return NewInvitation{}, nil, err
 	}
 	if in.TemplateSlug != nil && *in.TemplateSlug != "" && *in.TemplateSlug != "invitation" {
-		return NewInvitation{}, apperr.ParamValueInvalid("template_slug", "template_slug must be invitation.")
+		return NewInvitation{}, nil, apperr.ParamValueInvalid("template_slug", "template_slug must be invitation.")
 	}
 	meta, err := ValidMetadata("public_metadata", in.PublicMetadata)
 	if err != nil {
-		return NewInvitation{}, err
+		return NewInvitation{}, nil, err
 	}
 	days := DefaultInvitationDays
 	if in.ExpiresInDays != nil {
 		if *in.ExpiresInDays < 1 || *in.ExpiresInDays > MaxInvitationDays {
-			return NewInvitation{}, apperr.ParamValueInvalid("expires_in_days", "expires_in_days must be between 1 and 365.")
+			return NewInvitation{}, nil, apperr.ParamValueInvalid("expires_in_days", "expires_in_days must be between 1 and 365.")
 		}
 		days = *in.ExpiresInDays
 	}
@@ -106,17 +174,16 @@ func (iv *Invitations) Create(ctx context.Context, in InvitationInput) (NewInvit
 	if in.RedirectURL != nil && *in.RedirectURL != "" {
 		u, err := url.Parse(*in.RedirectURL)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return NewInvitation{}, apperr.ParamValueInvalid("redirect_url", "redirect_url must be an absolute http(s) URL.")
+			return NewInvitation{}, nil, apperr.ParamValueInvalid("redirect_url", "redirect_url must be an absolute http(s) URL.")
 		}
 		base = *in.RedirectURL
 	}
 	if err := iv.restrictions.Check(ctx, ForAdmin, KindEmail, email); err != nil {
-		return NewInvitation{}, err
+		return NewInvitation{}, nil, err
 	}
-	ignore := in.IgnoreExisting != nil && *in.IgnoreExisting
-	if !ignore {
+	if in.IgnoreExisting == nil || !*in.IgnoreExisting {
 		if err := iv.checkNotInvited(ctx, email); err != nil {
-			return NewInvitation{}, err
+			return NewInvitation{}, nil, err
 		}
 	}
 	ticket := newTicket()
@@ -125,20 +192,11 @@ func (iv *Invitations) Create(ctx context.Context, in InvitationInput) (NewInvit
 	inv := store.Invitation{ID: ids.New(invitationPrefix), EmailAddress: email, PublicMetadata: meta, RedirectURL: in.RedirectURL,
 		Status: store.InvitationPending, TicketHash: TicketHash(ticket), ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now}
 	link := withTicket(base, ticket)
-	var send func(pgx.Tx) error
-	notifyByEmail := in.Notify == nil || *in.Notify
-	if notifyByEmail {
-		send = func(tx pgx.Tx) error {
-			return iv.mailer.Enqueue(ctx, tx, notify.Message{Kind: notify.KindInvitation, To: email, URL: link, TTL: expires.Sub(now)})
-		}
+	if in.Notify != nil && !*in.Notify {
+		return NewInvitation{Invitation: inv, URL: link}, nil, nil
 	}
-	if err := iv.store.InsertInvitation(ctx, inv, send); err != nil {
-		return NewInvitation{}, apperr.Internal(err, "create invitation")
-	}
-	if notifyByEmail {
-		iv.mailer.Kick()
-	}
-	return NewInvitation{Invitation: inv, URL: link}, nil
+	return NewInvitation{Invitation: inv, URL: link},
+		&notify.Message{Kind: notify.KindInvitation, To: email, URL: link, TTL: expires.Sub(now)}, nil
 }
 
 func (iv *Invitations) checkNotInvited(ctx context.Context, email string) error {

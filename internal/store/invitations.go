@@ -41,15 +41,20 @@ type InvitationFilter struct {
 	Offset   int
 }
 
-// InsertInvitation stores a new invitation and runs also (the email that
-// carries its link) in the same transaction: both happen or neither.
-func (db *DB) InsertInvitation(ctx context.Context, inv Invitation, also func(pgx.Tx) error) error {
+// InsertInvitations stores new invitations and runs also (the emails that
+// carry their links) in the same transaction: all of it happens or none.
+func (db *DB) InsertInvitations(ctx context.Context, invs []Invitation, also func(pgx.Tx) error) error {
 	return mapErr(db.InTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO invitations (`+invitationColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-			inv.ID, inv.EmailAddress, inv.PublicMetadata, inv.RedirectURL, inv.Status, inv.TicketHash, inv.ExpiresAt,
-			inv.CreatedAt, inv.UpdatedAt)
-		if err != nil || also == nil {
-			return err
+		for _, inv := range invs {
+			_, err := tx.Exec(ctx, `INSERT INTO invitations (`+invitationColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+				inv.ID, inv.EmailAddress, inv.PublicMetadata, inv.RedirectURL, inv.Status, inv.TicketHash, inv.ExpiresAt,
+				inv.CreatedAt, inv.UpdatedAt)
+			if err != nil {
+				return err
+			}
+		}
+		if also == nil {
+			return nil
 		}
 		return also(tx)
 	}))
