@@ -31,7 +31,7 @@ const (
 const (
 	KindEmail  = store.TypeEmail
 	KindPhone  = store.TypePhone
-	KindWallet = "web3_wallet"
+	KindWallet = store.TypeWallet
 )
 
 // Sign-up modes (auth.sign_up.mode).

@@ -10,8 +10,34 @@ import (
 )
 
 // A user's Ethereum wallets are identifications of type KindWallet whose
-// identifier is the EIP-55 address. A wallet is only ever stored proven: by
-// a signature at sign-up, or by the operator (strategy admin).
+// identifier is the EIP-55 address, proven by a signature (at sign-up, or
+// after the user added it from the frontend API) or by the operator
+// (strategy admin). An added wallet not yet proven is only a claim: it
+// signs nobody in, and a proof elsewhere takes its address (see
+// store.WalletClaimTTL).
+
+// AddWeb3Wallet adds a wallet, unverified, to a signed-in user's account
+// (POST /v1/me/web3_wallets); a signature of the message its verification
+// issues proves it.
+func (s *Service) AddWeb3Wallet(ctx context.Context, userID, raw string) (store.Identification, error) {
+	if raw == "" {
+		return store.Identification{}, apperr.ParamMissing("web3_wallet")
+	}
+	v, err := NormalizeWallet("web3_wallet", raw)
+	if err != nil {
+		return store.Identification{}, err
+	}
+	if err := s.policy.Check(ctx, ForAddition, KindWallet, v); err != nil {
+		return store.Identification{}, err
+	}
+	idn, err := s.store.AddIdentification(ctx, userID, func(u *store.User) (store.Identification, error) {
+		now := s.now()
+		u.UpdatedAt = now
+		return store.Identification{ID: ids.New(ids.Identification), UserID: u.ID, Type: KindWallet, Identifier: v,
+			CreatedAt: now, UpdatedAt: now}, nil
+	})
+	return idn, translate(err)
+}
 
 // DeleteWeb3Wallet removes one of userID's wallets. A user keeps a way to
 // sign in: the wallet cannot go when it is the last identifier left.

@@ -42,10 +42,10 @@ func Web3WalletOf(i store.Identification) Web3Wallet {
 	return out
 }
 
-// addWallet puts a wallet on a user object; the oldest is its primary.
+// addWallet puts a wallet on a user object; the oldest proven one is its primary.
 func addWallet(out *User, i store.Identification) {
 	out.Web3Wallets = append(out.Web3Wallets, Web3WalletOf(i))
-	if out.PrimaryWeb3WalletID == nil {
+	if out.PrimaryWeb3WalletID == nil && i.Verified { // a wallet still being proven is nobody's primary
 		id := i.ID
 		out.PrimaryWeb3WalletID = &id
 	}

@@ -2,15 +2,38 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 func insertIdentification(ctx context.Context, tx pgx.Tx, i Identification) error {
+	if err := releaseWalletClaims(ctx, tx, i); err != nil {
+		return err
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO identifications (`+identColumns+`)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
 		i.ID, i.UserID, i.Type, i.Identifier, i.Verified, i.VerificationStrategy, i.Reserved,
 		i.ReservedForSecondFactor, i.DefaultSecondFactor, i.CreatedAt, i.UpdatedAt)
+	return err
+}
+
+// WalletClaimTTL is how long a wallet added to an account but not yet
+// proven holds its address against another account's addition.
+const WalletClaimTTL = 10 * time.Minute
+
+// releaseWalletClaims makes room for wallet i. An unverified wallet is only
+// a claim (anyone can type a public address): a proven one (a sign-up's
+// signature, the operator's word) takes the address from any claim, and a
+// new claim from one left unproven past WalletClaimTTL. So nobody can hold
+// someone else's wallet hostage by adding it to their own account.
+func releaseWalletClaims(ctx context.Context, tx pgx.Tx, i Identification) error {
+	if i.Type != TypeWallet {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM identifications WHERE type = $1 AND lower(identifier) = lower($2)
+		AND NOT verified AND user_id <> $3 AND ($4 OR created_at < $5)`,
+		TypeWallet, i.Identifier, i.UserID, i.Verified, i.CreatedAt.Add(-WalletClaimTTL))
 	return err
 }
 

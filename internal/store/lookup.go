@@ -13,8 +13,9 @@ func (db *DB) UserIDByIdentifier(ctx context.Context, typ, value string) (string
 	if typ == "username" {
 		err = db.Pool.QueryRow(ctx, `SELECT id FROM users WHERE lower(username) = lower($1)`, value).Scan(&id)
 	} else {
-		err = db.Pool.QueryRow(ctx, `SELECT user_id FROM identifications WHERE type = $1 AND lower(identifier) = lower($2)`,
-			typ, value).Scan(&id)
+		// A wallet not yet proven is only a claim: it names nobody.
+		err = db.Pool.QueryRow(ctx, `SELECT user_id FROM identifications WHERE type = $1 AND lower(identifier) = lower($2)
+			AND (verified OR type <> 'web3_wallet')`, typ, value).Scan(&id)
 	}
 	return id, mapErr(err)
 }

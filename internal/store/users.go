@@ -54,6 +54,8 @@ type User struct {
 const (
 	TypeEmail = "email_address"
 	TypePhone = "phone_number"
+	// TypeWallet is an Ethereum wallet (identity.KindWallet).
+	TypeWallet = "web3_wallet"
 )
 
 // Identification is an email address or phone number of a user.
