@@ -97,6 +97,9 @@ func (s *Service) AddIdentification(ctx context.Context, in AddIdentificationInp
 		if in.Verified != nil && *in.Verified {
 			idn.Verified, idn.VerificationStrategy = true, strPtr("admin")
 		}
+		// What a user adds to their own account is theirs once proven; until
+		// then it is only a claim (store.ClaimTTL).
+		idn.Claim = in.BySelf && !idn.Verified
 		if in.ReservedForSecondFactor != nil {
 			idn.ReservedForSecondFactor = *in.ReservedForSecondFactor
 		}

@@ -14,7 +14,7 @@ import (
 // after the user added it from the frontend API) or by the operator
 // (strategy admin). An added wallet not yet proven is only a claim: it
 // signs nobody in, and a proof elsewhere takes its address (see
-// store.WalletClaimTTL).
+// store.ClaimTTL).
 
 // AddWeb3Wallet adds a wallet, unverified, to a signed-in user's account
 // (POST /v1/me/web3_wallets); a signature of the message its verification
@@ -34,7 +34,7 @@ func (s *Service) AddWeb3Wallet(ctx context.Context, userID, raw string) (store.
 		now := s.now()
 		u.UpdatedAt = now
 		return store.Identification{ID: ids.New(ids.Identification), UserID: u.ID, Type: KindWallet, Identifier: v,
-			CreatedAt: now, UpdatedAt: now}, nil
+			Claim: true, CreatedAt: now, UpdatedAt: now}, nil
 	})
 	return idn, translate(err)
 }

@@ -8,40 +8,41 @@ import (
 )
 
 func insertIdentification(ctx context.Context, tx pgx.Tx, i Identification) error {
-	if err := releaseWalletClaims(ctx, tx, i); err != nil {
+	if err := releaseClaims(ctx, tx, i); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO identifications (`+identColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
 		i.ID, i.UserID, i.Type, i.Identifier, i.Verified, i.VerificationStrategy, i.Reserved,
-		i.ReservedForSecondFactor, i.DefaultSecondFactor, i.CreatedAt, i.UpdatedAt)
+		i.ReservedForSecondFactor, i.DefaultSecondFactor, i.Claim, i.CreatedAt, i.UpdatedAt)
 	return err
 }
 
-// WalletClaimTTL is how long a wallet added to an account but not yet
-// proven holds its address against another account's addition.
-const WalletClaimTTL = 10 * time.Minute
+// ClaimTTL is how long an identifier a user added but has not proven holds
+// it against another account's claim.
+const ClaimTTL = 10 * time.Minute
 
-// releaseWalletClaims makes room for wallet i. An unverified wallet is only
-// a claim (anyone can type a public address): a proven one (a sign-up's
-// signature, the operator's word) takes the address from any claim, and a
-// new claim from one left unproven past WalletClaimTTL. So nobody can hold
-// someone else's wallet hostage by adding it to their own account.
-func releaseWalletClaims(ctx context.Context, tx pgx.Tx, i Identification) error {
-	if i.Type != TypeWallet {
-		return nil
-	}
+// releaseClaims makes room for identification i. An identifier another
+// account added and has not proven is only a claim (anyone can type a
+// stranger's number or public address): i takes it when i is real (proven,
+// or the operator's), and when i is itself a claim, once the old one has
+// gone unproven past ClaimTTL. So nobody can hold an identifier hostage by
+// adding it to their own account.
+func releaseClaims(ctx context.Context, tx pgx.Tx, i Identification) error {
 	_, err := tx.Exec(ctx, `DELETE FROM identifications WHERE type = $1 AND lower(identifier) = lower($2)
-		AND NOT verified AND user_id <> $3 AND ($4 OR created_at < $5)`,
-		TypeWallet, i.Identifier, i.UserID, i.Verified, i.CreatedAt.Add(-WalletClaimTTL))
+		AND claim AND user_id <> $3 AND (NOT $4 OR created_at < $5)`,
+		i.Type, i.Identifier, i.UserID, i.Claim, i.CreatedAt.Add(-ClaimTTL))
 	return err
 }
 
 func writeIdentification(ctx context.Context, tx pgx.Tx, i Identification) error {
+	if i.Verified {
+		i.Claim = false // proven: an ordinary identification
+	}
 	_, err := tx.Exec(ctx, `UPDATE identifications SET verified=$2, verification_strategy=$3, reserved=$4,
-		reserved_for_second_factor=$5, default_second_factor=$6, updated_at=$7 WHERE id=$1`,
+		reserved_for_second_factor=$5, default_second_factor=$6, claim=$7, updated_at=$8 WHERE id=$1`,
 		i.ID, i.Verified, i.VerificationStrategy, i.Reserved, i.ReservedForSecondFactor,
-		i.DefaultSecondFactor, i.UpdatedAt)
+		i.DefaultSecondFactor, i.Claim, i.UpdatedAt)
 	return err
 }
 

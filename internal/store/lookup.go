@@ -13,9 +13,9 @@ func (db *DB) UserIDByIdentifier(ctx context.Context, typ, value string) (string
 	if typ == "username" {
 		err = db.Pool.QueryRow(ctx, `SELECT id FROM users WHERE lower(username) = lower($1)`, value).Scan(&id)
 	} else {
-		// A wallet not yet proven is only a claim: it names nobody.
+		// A claim (added by a user, not yet proven) names nobody.
 		err = db.Pool.QueryRow(ctx, `SELECT user_id FROM identifications WHERE type = $1 AND lower(identifier) = lower($2)
-			AND (verified OR type <> 'web3_wallet')`, typ, value).Scan(&id)
+			AND NOT claim`, typ, value).Scan(&id)
 	}
 	return id, mapErr(err)
 }

@@ -60,17 +60,20 @@ const (
 
 // Identification is an email address or phone number of a user.
 type Identification struct {
-	ID                      string    `db:"id" json:"id"`
-	UserID                  string    `db:"user_id" json:"user_id"`
-	Type                    string    `db:"type" json:"type"`
-	Identifier              string    `db:"identifier" json:"identifier"`
-	Verified                bool      `db:"verified" json:"verified"`
-	VerificationStrategy    *string   `db:"verification_strategy" json:"verification_strategy"`
-	Reserved                bool      `db:"reserved" json:"reserved"`
-	ReservedForSecondFactor bool      `db:"reserved_for_second_factor" json:"reserved_for_second_factor"`
-	DefaultSecondFactor     bool      `db:"default_second_factor" json:"default_second_factor"`
-	CreatedAt               time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt               time.Time `db:"updated_at" json:"updated_at"`
+	ID                      string  `db:"id" json:"id"`
+	UserID                  string  `db:"user_id" json:"user_id"`
+	Type                    string  `db:"type" json:"type"`
+	Identifier              string  `db:"identifier" json:"identifier"`
+	Verified                bool    `db:"verified" json:"verified"`
+	VerificationStrategy    *string `db:"verification_strategy" json:"verification_strategy"`
+	Reserved                bool    `db:"reserved" json:"reserved"`
+	ReservedForSecondFactor bool    `db:"reserved_for_second_factor" json:"reserved_for_second_factor"`
+	DefaultSecondFactor     bool    `db:"default_second_factor" json:"default_second_factor"`
+	// Claim marks an identifier the user added and has not proven (see
+	// releaseClaims): it names nobody until proven.
+	Claim     bool      `db:"claim" json:"claim"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt time.Time `db:"updated_at" json:"updated_at"`
 }
 
 const userColumns = `id, external_id, username, first_name, last_name, locale, password_digest,
@@ -80,7 +83,7 @@ const userColumns = `id, external_id, username, first_name, last_name, locale, p
 	create_organizations_limit, last_sign_in_at, last_active_at, legal_accepted_at, created_at, updated_at`
 
 const identColumns = `id, user_id, type, identifier, verified, verification_strategy, reserved,
-	reserved_for_second_factor, default_second_factor, created_at, updated_at`
+	reserved_for_second_factor, default_second_factor, claim, created_at, updated_at`
 
 // CreateUser inserts a user and its identifications in one transaction.
 // then, if given, writes more of the new user (imported second factors) in
