@@ -100,6 +100,20 @@ func (s *Service) checkSignature(ver *store.Verification, signature string) (boo
 	return true, nil
 }
 
+// trySignature checks a signature against the locked challenge ver and
+// saves the outcome; refused is the answer for a signature not accepted
+// (its own error, a challenge now failed, or a wrong signature).
+func (s *Service) trySignature(tx *store.Tx, ver *store.Verification, signature string) (refused, err error) {
+	ok, cerr := s.checkSignature(ver, signature)
+	if err := tx.SaveVerification(*ver); err != nil {
+		return nil, err
+	}
+	if cerr != nil || !ok {
+		return refusal(cerr, *ver, errSignatureInvalid()), nil
+	}
+	return nil, nil
+}
+
 // isWalletIdentifier tells a sign-in by wallet from the others.
 func isWalletIdentifier(identifier *string) bool {
 	return identifier != nil && identity.IsWalletAddress(*identifier)
@@ -187,13 +201,8 @@ func (s *Service) AttemptWeb3FirstFactor(ctx context.Context, clientID, id, stra
 			outcome = refused
 			return err
 		}
-		ok, cerr := s.checkSignature(&ver, signature)
-		if err := tx.SaveVerification(ver); err != nil {
+		if outcome, err = s.trySignature(tx, &ver, signature); err != nil || outcome != nil {
 			return err
-		}
-		if cerr != nil || !ok {
-			outcome = refusal(cerr, ver, errSignatureInvalid())
-			return nil
 		}
 		if si.UserID == nil || ver.IdentificationID == nil {
 			// Only the wallet's owner gets this far, so saying that no

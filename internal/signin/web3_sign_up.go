@@ -130,13 +130,8 @@ func (s *Service) AttemptWeb3SignUp(ctx context.Context, clientID, id, strategy,
 			outcome = apperr.ParamValueInvalid("strategy", "strategy must be the one the verification was prepared with.")
 			return nil
 		}
-		ok, cerr := s.checkSignature(&ver, signature)
-		if err := tx.SaveVerification(ver); err != nil {
+		if outcome, err = s.trySignature(tx, &ver, signature); err != nil || outcome != nil {
 			return err
-		}
-		if cerr != nil || !ok {
-			outcome = refusal(cerr, ver, errSignatureInvalid())
-			return nil
 		}
 		now := s.now()
 		su.Web3WalletVerifiedAt, su.UpdatedAt = &now, now

@@ -73,13 +73,8 @@ func (s *Service) AttemptWeb3WalletVerification(ctx context.Context, userID, ide
 		if err != nil {
 			return err
 		}
-		ok, cerr := s.checkSignature(&ver, signature)
-		if err := tx.SaveVerification(ver); err != nil {
+		if outcome, err = s.trySignature(tx, &ver, signature); err != nil || outcome != nil {
 			return err
-		}
-		if cerr != nil || !ok {
-			outcome = refusal(cerr, ver, errSignatureInvalid())
-			return nil
 		}
 		u, err := tx.LockUser(userID)
 		if err != nil {
