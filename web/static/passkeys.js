@@ -103,6 +103,13 @@
   var button = document.getElementById("passkey-sign-in");
   if (!button) return;
   var pending = null; // the AbortController of the request in progress
+  // The server keeps one current sign-in per browser, and the one created
+  // last wins. The autofill's sign-in is created as the page loads; a person
+  // (or a slow network) can submit the identifier before it exists, and it
+  // would then replace the sign-in that identifier started. So the form
+  // waits for the autofill's sign-in to be created first.
+  var creating = null; // settles once the autofill's sign-in exists (or will not be made)
+  var autofillCreated = null;
 
   function signIn(mediation) {
     if (pending) pending.abort();
@@ -110,7 +117,9 @@
     pending = ctl;
     var err = document.getElementById("passkey-error");
     var signInID;
-    return api("POST", "/client/sign_ins", { strategy: "passkey" }).then(function (si) {
+    var created = api("POST", "/client/sign_ins", { strategy: "passkey" });
+    if (mediation === "conditional") autofillCreated = created.then(function () {}, function () {});
+    return created.then(function (si) {
       signInID = si.id;
       var o = JSON.parse(si.first_factor_verification.nonce);
       o.challenge = b64urlToBuf(o.challenge);
@@ -133,11 +142,28 @@
     });
   }
 
+  var form = document.querySelector('form[action="/sign-in"]');
+  if (form) {
+    form.addEventListener("submit", function (e) {
+      if (!creating) return;
+      e.preventDefault();
+      var submitter = e.submitter;
+      creating.then(function () {
+        creating = null;
+        if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+        else form.submit();
+      });
+    });
+  }
+
   button.hidden = false;
   button.addEventListener("click", function () { signIn(""); });
   if (PublicKeyCredential.isConditionalMediationAvailable) {
-    PublicKeyCredential.isConditionalMediationAvailable().then(function (ok) {
-      if (ok) signIn("conditional");
-    });
+    var started = creating = PublicKeyCredential.isConditionalMediationAvailable().then(function (ok) {
+      if (!ok) return;
+      signIn("conditional");
+      return autofillCreated;
+    }).then(function () {}, function () {});
+    started.then(function () { if (creating === started) creating = null; });
   }
 })();
